@@ -1,0 +1,194 @@
+//! One module per subcommand, each an `Args` struct and a `run` function.
+
+mod info;
+mod predict;
+mod train;
+
+use anyhow::Context;
+use claimscan::{Model, Settings, Variant};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Train a model from a labelled CSV file.
+    Train(train::Args),
+    /// Classify text, one sentence per line, from files or stdin.
+    Predict(predict::Args),
+    /// Describe a model: labels, vocabulary, settings.
+    Info(info::Args),
+}
+
+/// Runs one subcommand.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Train(a) => train::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Info(a) => info::run(a),
+    }
+}
+
+/// Whether the error is a closed output pipe (as with `| head`), which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<claimscan::Error>().is_some_and(|ce| {
+                matches!(ce, claimscan::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// The model at `path`, or the embedded default model.
+pub fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
+    Ok(match path {
+        Some(p) => claimscan::persist::load(p)?,
+        None => claimscan::embedded_model()?,
+    })
+}
+
+/// `--model`, shared by the commands that use a model.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ModelArg {
+    /// Model file (default: the model embedded in the binary, trained on corpus/claims.csv).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    pub fn load(&self) -> anyhow::Result<Model> {
+        load_model(self.model.as_deref())
+    }
+}
+
+/// Where the training data is and how to read it.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DataArgs {
+    /// Labelled CSV file with a header row.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Column holding the sentence.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// Column holding the label.
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_column: String,
+    /// Field delimiter: one character, or `tab`.
+    #[arg(long, default_value = ",", value_name = "CHAR")]
+    pub delimiter: String,
+}
+
+impl DataArgs {
+    /// Loads every example.
+    pub fn load(&self) -> anyhow::Result<Vec<claimscan::corpus::Example>> {
+        let opts = claimscan::corpus::CsvOptions {
+            text_column: self.text_column.clone(),
+            label_column: self.label_column.clone(),
+            delimiter: claimscan::corpus::parse_delimiter(&self.delimiter)?,
+        };
+        Ok(claimscan::corpus::load(&self.data, &opts)?)
+    }
+}
+
+/// Training options, shared by `train`, `eval --cv` and `tune`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct TrainOpts {
+    /// Additive smoothing (> 0).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Add word bigrams to the features.
+    #[arg(long)]
+    pub bigrams: bool,
+    /// Drop English stop words.
+    #[arg(long)]
+    pub stop_words: bool,
+    /// Do not stem words.
+    #[arg(long)]
+    pub no_stem: bool,
+    /// Keep terms found in at least N sentences.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_df: usize,
+    /// Keep at most N terms, the most frequent.
+    #[arg(long, value_name = "N")]
+    pub max_features: Option<usize>,
+    /// Decision rule: multinomial, complement or bernoulli.
+    #[arg(long, default_value = "multinomial", value_parser = parse_variant)]
+    pub variant: Variant,
+    /// Count a repeated term 1 + ln(tf) times.
+    #[arg(long)]
+    pub sublinear_tf: bool,
+    /// Uniform class priors instead of the class frequencies.
+    #[arg(long)]
+    pub uniform_prior: bool,
+}
+
+fn parse_variant(s: &str) -> Result<Variant, String> {
+    s.parse().map_err(|e: claimscan::Error| e.to_string())
+}
+
+impl TrainOpts {
+    /// The validated settings.
+    pub fn settings(&self) -> anyhow::Result<claimscan::model::ValidSettings> {
+        let s = Settings {
+            text: claimscan::text::TextConfig {
+                stem: !self.no_stem,
+                stop_words: self.stop_words,
+                bigrams: self.bigrams,
+            },
+            min_df: self.min_df,
+            max_features: self.max_features,
+            alpha: self.alpha,
+            variant: self.variant,
+            sublinear_tf: self.sublinear_tf,
+            fit_prior: !self.uniform_prior,
+        };
+        Ok(s.check()?)
+    }
+}
+
+/// The `train` command line that reproduces `s` (without the data and output options).
+pub fn settings_flags(s: &Settings) -> String {
+    let mut f = vec![format!("--alpha {}", s.alpha)];
+    if s.text.bigrams {
+        f.push("--bigrams".into());
+    }
+    if s.text.stop_words {
+        f.push("--stop-words".into());
+    }
+    if !s.text.stem {
+        f.push("--no-stem".into());
+    }
+    if s.min_df != 1 {
+        f.push(format!("--min-df {}", s.min_df));
+    }
+    if let Some(m) = s.max_features {
+        f.push(format!("--max-features {m}"));
+    }
+    if s.variant != Variant::Multinomial {
+        f.push(format!("--variant {}", s.variant));
+    }
+    if s.sublinear_tf {
+        f.push("--sublinear-tf".into());
+    }
+    if !s.fit_prior {
+        f.push("--uniform-prior".into());
+    }
+    f.join(" ")
+}
+
+/// Canonical form of a path that may not exist yet (its folder must).
+pub fn canonical_target(p: &Path) -> anyhow::Result<PathBuf> {
+    if let Ok(c) = p.canonicalize() {
+        return Ok(c);
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = p.file_name().context("output path has no file name")?;
+    Ok(dir
+        .canonicalize()
+        .with_context(|| format!("{}: output folder does not exist", dir.display()))?
+        .join(name))
+}

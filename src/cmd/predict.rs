@@ -1,0 +1,362 @@
+//! `claimscan predict`: one output line per input line, in input order, streamed in chunks
+//! that are scored on all cores.
+
+use super::ModelArg;
+use anyhow::{bail, Context};
+use claimscan::{Scorer, Scratch};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Lines per chunk handed to the worker threads.
+const CHUNK_LINES: usize = 32 * 1024;
+/// Bytes per chunk (a chunk always holds at least one whole line).
+const CHUNK_BYTES: usize = 8 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// label, probability, text (tab-separated)
+    Tsv,
+    /// one JSON object per line
+    Json,
+    /// label, probability, text (comma-separated, quoted as needed)
+    Csv,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: Format,
+    /// Show the K most probable labels.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    top: usize,
+    /// Label a sentence `neutral` when its best probability is below P.
+    #[arg(long, value_name = "P")]
+    threshold: Option<f64>,
+    /// Show the N features that pushed most toward the label against the runner-up.
+    #[arg(long, value_name = "N")]
+    explain: Option<usize>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "T")]
+    threads: Option<usize>,
+    /// Input files, one sentence per line (default or `-`: stdin).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(p) = args.threshold {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("--threshold must be between 0 and 1, got {p}");
+        }
+    }
+    if args.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let model = args.model.load()?;
+    let scorer = Scorer::new(&model);
+    let render = Render {
+        scorer: &scorer,
+        format: args.format,
+        top: args.top.min(model.labels.len()),
+        threshold: args.threshold,
+        explain: args.explain,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let inputs = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let mut total = 0u64;
+    for path in &inputs {
+        let stats = if path.as_os_str() == "-" {
+            let stdin = std::io::stdin();
+            stream(stdin.lock(), &render, &pool, &mut out)
+        } else {
+            let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+            stream(f, &render, &pool, &mut out)
+        }
+        .with_context(|| format!("{}", path.display()))?;
+        if stats.invalid_utf8 > 0 {
+            eprintln!(
+                "claimscan: warning: {}: {} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
+                path.display(),
+                stats.invalid_utf8
+            );
+        }
+        total += stats.lines;
+    }
+    out.flush()?;
+    Ok(if total == 0 {
+        eprintln!("claimscan: no input lines");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[derive(Default)]
+struct Stats {
+    lines: u64,
+    invalid_utf8: u64,
+}
+
+/// A chunk of input lines: the bytes and where each line ends.
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    first_line: u64,
+}
+
+impl Chunk {
+    fn line(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let mut l = &self.data[start..self.ends[i]];
+        if let Some(rest) = l.strip_suffix(b"\n") {
+            l = rest;
+        }
+        if let Some(rest) = l.strip_suffix(b"\r") {
+            l = rest;
+        }
+        l
+    }
+}
+
+/// Reads `input` chunk by chunk and writes one output line per input line.
+fn stream<R: Read, W: Write>(
+    input: R,
+    render: &Render,
+    pool: &rayon::ThreadPool,
+    out: &mut W,
+) -> anyhow::Result<Stats> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, input);
+    let mut stats = Stats::default();
+    let mut chunk = Chunk::default();
+    let mut scratch = Scratch::default();
+    let mut buf = Vec::new();
+    loop {
+        chunk.data.clear();
+        chunk.ends.clear();
+        chunk.first_line = stats.lines + 1;
+        while chunk.ends.len() < CHUNK_LINES && chunk.data.len() < CHUNK_BYTES {
+            if reader.read_until(b'\n', &mut chunk.data)? == 0 {
+                break;
+            }
+            chunk.ends.push(chunk.data.len());
+        }
+        let n = chunk.ends.len();
+        if n == 0 {
+            return Ok(stats);
+        }
+        stats.lines += n as u64;
+        let threads = pool.current_num_threads();
+        if threads <= 1 || n < 2048 {
+            buf.clear();
+            stats.invalid_utf8 += render.lines(&chunk, 0..n, &mut scratch, &mut buf);
+            out.write_all(&buf)?;
+        } else {
+            let step = n.div_ceil(threads * 4);
+            let parts: Vec<(Vec<u8>, u64)> = pool.install(|| {
+                (0..n)
+                    .step_by(step)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map_init(Scratch::default, |s, start| {
+                        let mut b = Vec::with_capacity(step * 96);
+                        let bad = render.lines(&chunk, start..(start + step).min(n), s, &mut b);
+                        (b, bad)
+                    })
+                    .collect()
+            });
+            for (b, bad) in parts {
+                stats.invalid_utf8 += bad;
+                out.write_all(&b)?;
+            }
+        }
+    }
+}
+
+/// How each line is written.
+struct Render<'a> {
+    scorer: &'a Scorer,
+    format: Format,
+    top: usize,
+    threshold: Option<f64>,
+    explain: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    line: u64,
+    text: &'a str,
+    label: &'a str,
+    polarity: &'a str,
+    category: &'a str,
+    probability: f64,
+    top: Vec<JsonTop<'a>>,
+    known_tokens: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unknown: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    below_threshold: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<Vec<JsonFeature>>,
+}
+
+#[derive(Serialize)]
+struct JsonTop<'a> {
+    label: &'a str,
+    probability: f64,
+}
+
+#[derive(Serialize)]
+struct JsonFeature {
+    feature: String,
+    weight: f64,
+}
+
+/// Splits a label into polarity and category: `risk:bias` gives (`risk`, `bias`),
+/// `neutral` gives (`neutral`, `neutral`).
+pub fn polarity_category(label: &str) -> (&str, &str) {
+    label.split_once(':').unwrap_or((label, label))
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+impl Render<'_> {
+    /// Renders lines `range` of `chunk` into `out`; returns how many had invalid UTF-8.
+    fn lines(
+        &self,
+        chunk: &Chunk,
+        range: std::ops::Range<usize>,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> u64 {
+        let mut bad = 0;
+        let mut order: Vec<usize> = Vec::new();
+        for i in range {
+            let bytes = chunk.line(i);
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => std::borrow::Cow::Borrowed(t),
+                Err(_) => {
+                    bad += 1;
+                    String::from_utf8_lossy(bytes)
+                }
+            };
+            self.line(&text, chunk.first_line + i as u64, scratch, &mut order, out);
+        }
+        bad
+    }
+
+    fn line(
+        &self,
+        text: &str,
+        lineno: u64,
+        s: &mut Scratch,
+        order: &mut Vec<usize>,
+        out: &mut Vec<u8>,
+    ) {
+        let outcome = self.scorer.score(text, s);
+        let labels = self.scorer.labels();
+        order.clear();
+        order.push(outcome.best);
+        if self.top > 1 || self.explain.is_some() {
+            order.extend((0..labels.len()).filter(|&c| c != outcome.best));
+            order[1..].sort_by(|&a, &b| s.probs[b].total_cmp(&s.probs[a]).then(a.cmp(&b)));
+        }
+        let below = self.threshold.is_some_and(|t| outcome.probability < t);
+        let label = if below {
+            "neutral"
+        } else {
+            labels[outcome.best].as_str()
+        };
+        let explain = self.explain.map(|n| {
+            let runner = order.get(1).copied().unwrap_or(outcome.best);
+            let probs = std::mem::take(&mut s.probs);
+            let e = self.scorer.explain(text, outcome.best, runner, n, s);
+            s.probs = probs;
+            e
+        });
+        match self.format {
+            Format::Tsv | Format::Csv => {
+                let sep = if self.format == Format::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                };
+                let _ = write!(out, "{label}{}{:.4}", sep as char, outcome.probability);
+                for &c in &order[1..self.top] {
+                    let _ = write!(
+                        out,
+                        "{}{}{}{:.4}",
+                        sep as char, labels[c], sep as char, s.probs[c]
+                    );
+                }
+                if let Some(e) = &explain {
+                    let list: Vec<String> = e.iter().map(|(t, w)| format!("{t}={w:.3}")).collect();
+                    out.push(sep);
+                    field(out, &list.join(" "), self.format);
+                }
+                out.push(sep);
+                field(out, text, self.format);
+                out.push(b'\n');
+            }
+            Format::Json => {
+                let (polarity, category) = polarity_category(label);
+                let j = JsonLine {
+                    line: lineno,
+                    text,
+                    label,
+                    polarity,
+                    category,
+                    probability: round6(outcome.probability),
+                    top: order[..self.top]
+                        .iter()
+                        .map(|&c| JsonTop {
+                            label: &labels[c],
+                            probability: round6(s.probs[c]),
+                        })
+                        .collect(),
+                    known_tokens: outcome.known,
+                    unknown: outcome.known == 0,
+                    below_threshold: below,
+                    explain: explain.map(|e| {
+                        e.into_iter()
+                            .map(|(feature, w)| JsonFeature {
+                                feature,
+                                weight: round6(w),
+                            })
+                            .collect()
+                    }),
+                };
+                serde_json::to_writer(&mut *out, &j).expect("writing JSON to memory");
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// Writes one field: as is for TSV, quoted when needed for CSV.
+fn field(out: &mut Vec<u8>, s: &str, format: Format) {
+    if format == Format::Csv && s.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}

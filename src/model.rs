@@ -1,0 +1,444 @@
+//! Training: labelled examples in, a [`Model`] of per-class sufficient statistics out.
+//!
+//! The counting is done by linfa-bayes's `MultinomialNb` (through `FitWith`, one row batch
+//! at a time, so memory stays bounded), and its fitted parameters are read back through its
+//! `serde` feature, since linfa-bayes 0.7.1 keeps them private.
+
+use crate::corpus::Example;
+use crate::error::{Error, Result};
+use crate::text::{Pipeline, TextConfig};
+use crate::vocab::{VocabParams, Vocabulary};
+use linfa::traits::FitWith;
+use linfa::DatasetView;
+use linfa::ParamGuard;
+use linfa_bayes::{MultinomialNb, MultinomialNbParams};
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Which naive Bayes decision rule the compiled table uses. All three are computed from the
+/// same per-class counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// Multinomial NB, exactly as linfa-bayes and scikit-learn's `MultinomialNB`.
+    Multinomial,
+    /// Complement NB (Rennie et al., 2003), as scikit-learn's `ComplementNB` (norm=False).
+    Complement,
+    /// Bernoulli NB on binary features, as scikit-learn's `BernoulliNB`.
+    Bernoulli,
+}
+
+impl Variant {
+    /// All variants, in a fixed order.
+    pub const ALL: [Variant; 3] = [
+        Variant::Multinomial,
+        Variant::Complement,
+        Variant::Bernoulli,
+    ];
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Variant::Multinomial => "multinomial",
+            Variant::Complement => "complement",
+            Variant::Bernoulli => "bernoulli",
+        })
+    }
+}
+
+impl FromStr for Variant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.to_string() == s)
+            .ok_or_else(|| {
+                Error::Param(format!(
+                    "unknown variant {s:?} (expected multinomial, complement or bernoulli)"
+                ))
+            })
+    }
+}
+
+/// Everything that decides a model, stored inside it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub text: TextConfig,
+    pub min_df: usize,
+    pub max_features: Option<usize>,
+    /// Additive smoothing, > 0.
+    pub alpha: f64,
+    pub variant: Variant,
+    /// Count a term `1 + ln(tf)` times instead of `tf` times (ignored by Bernoulli).
+    pub sublinear_tf: bool,
+    /// Use the class frequencies as priors; otherwise uniform priors.
+    pub fit_prior: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            text: TextConfig::default(),
+            min_df: 1,
+            max_features: None,
+            alpha: 1.0,
+            variant: Variant::Multinomial,
+            sublinear_tf: false,
+            fit_prior: true,
+        }
+    }
+}
+
+/// Training settings that passed [`Settings::check`]; fitting takes only these.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidSettings(Settings);
+
+impl Settings {
+    /// Validates the settings once, before any work.
+    ///
+    /// # Errors
+    /// `alpha` not a finite number > 0 (alpha = 0 gives NaN log-probabilities for unseen
+    /// terms), `min_df` or `max_features` of 0.
+    pub fn check(self) -> Result<ValidSettings> {
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(Error::Param(format!(
+                "alpha must be a finite number greater than 0, got {}",
+                self.alpha
+            )));
+        }
+        self.vocab_params().check()?;
+        Ok(ValidSettings(self))
+    }
+
+    pub(crate) fn vocab_params(&self) -> VocabParams {
+        VocabParams {
+            min_df: self.min_df,
+            max_features: self.max_features,
+        }
+    }
+
+    /// How a term count `tf` > 0 in one sentence becomes a feature value.
+    pub fn feature_value(&self, tf: u32) -> f64 {
+        match (self.variant, self.sublinear_tf) {
+            (Variant::Bernoulli, _) => 1.0,
+            (_, true) => 1.0 + f64::from(tf).ln(),
+            (_, false) => f64::from(tf),
+        }
+    }
+
+    /// Whether a sentence's features must be counted before scoring (otherwise each
+    /// occurrence simply adds its weights).
+    pub fn needs_counts(&self) -> bool {
+        self.variant == Variant::Bernoulli || self.sublinear_tf
+    }
+}
+
+impl ValidSettings {
+    /// The settings.
+    pub fn get(&self) -> &Settings {
+        &self.0
+    }
+}
+
+/// A trained model: per-class sufficient statistics over a fixed vocabulary.
+///
+/// Naive Bayes needs nothing else: the scoring table ([`crate::scorer::Scorer`]) is
+/// compiled from these numbers, and models on the same vocabulary add up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub settings: Settings,
+    /// Class labels, sorted.
+    pub labels: Vec<String>,
+    pub vocab: Vocabulary,
+    /// Training sentences per class.
+    pub class_count: Vec<u64>,
+    /// Summed feature values, `labels.len()` rows of `vocab.len()` columns, row-major.
+    pub feature_count: Vec<f64>,
+}
+
+impl Model {
+    /// Number of training sentences.
+    pub fn training_rows(&self) -> u64 {
+        self.class_count.iter().sum()
+    }
+
+    /// The feature counts of class `c`.
+    pub fn class_row(&self, c: usize) -> &[f64] {
+        let v = self.vocab.len();
+        &self.feature_count[c * v..(c + 1) * v]
+    }
+}
+
+/// One sentence as sparse feature values: (column, value), columns ascending.
+pub type SparseRow = Vec<(u32, f64)>;
+
+/// Trains a model on `examples`.
+///
+/// # Errors
+/// Fewer than two distinct labels, or an estimator failure.
+pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
+    let settings = settings.get();
+    let labels = sorted_labels(examples)?;
+    let pipeline = Pipeline::new(settings.text.clone());
+    let docs: Vec<Vec<String>> = examples
+        .par_iter()
+        .map(|e| {
+            let mut t = Vec::new();
+            pipeline.terms(&e.text, &mut t);
+            t
+        })
+        .collect();
+    let vocab = Vocabulary::build(&docs, &settings.vocab_params());
+    let rows: Vec<SparseRow> = docs
+        .par_iter()
+        .map(|d| sparse_row(d, &vocab, settings))
+        .collect();
+    let targets: Vec<usize> = examples
+        .iter()
+        .map(|e| {
+            labels
+                .binary_search(&e.label)
+                .expect("label collected above")
+        })
+        .collect();
+    let nb = fit_linfa(&rows, &targets, vocab.len(), settings.alpha)?;
+    let params = LinfaParams::read(&nb, labels.len(), vocab.len())?;
+    Ok(Model {
+        settings: settings.clone(),
+        labels,
+        vocab,
+        class_count: params.class_count,
+        feature_count: params.feature_count,
+    })
+}
+
+/// The sorted distinct labels of `examples`.
+///
+/// # Errors
+/// Fewer than two of them.
+pub fn sorted_labels(examples: &[Example]) -> Result<Vec<String>> {
+    let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    if labels.len() < 2 {
+        return Err(Error::Fit(format!(
+            "need at least two classes to train, found only {}",
+            labels
+                .first()
+                .map_or("none".to_string(), |l| format!("'{l}'"))
+        )));
+    }
+    Ok(labels)
+}
+
+/// The sparse feature values of one document's terms.
+pub fn sparse_row(terms: &[String], vocab: &Vocabulary, settings: &Settings) -> SparseRow {
+    let mut cols: Vec<u32> = terms.iter().filter_map(|t| vocab.get(t)).collect();
+    cols.sort_unstable();
+    let mut row: SparseRow = Vec::with_capacity(cols.len());
+    let mut i = 0;
+    while i < cols.len() {
+        let j = i + cols[i..].iter().take_while(|&&c| c == cols[i]).count();
+        row.push((cols[i], settings.feature_value((j - i) as u32)));
+        i = j;
+    }
+    row
+}
+
+/// Dense rows per fitting batch: about 32 MiB of `f64` at a time.
+fn batch_rows(n_features: usize) -> usize {
+    ((32 << 20) / 8 / n_features.max(1)).clamp(1, 4096)
+}
+
+/// Fits linfa-bayes's `MultinomialNb` on sparse rows, densified one batch at a time.
+///
+/// # Errors
+/// The estimator's own errors (alpha is checked before).
+pub fn fit_linfa(
+    rows: &[SparseRow],
+    targets: &[usize],
+    n_features: usize,
+    alpha: f64,
+) -> Result<MultinomialNb<f64, usize>> {
+    let params = MultinomialNbParams::new()
+        .alpha(alpha)
+        .check()
+        .map_err(|e| Error::Fit(e.to_string()))?;
+    let batch = batch_rows(n_features);
+    let mut model = None;
+    for (chunk, ys) in rows.chunks(batch).zip(targets.chunks(batch)) {
+        let x = densify(chunk, n_features);
+        let y = Array1::from(ys.to_vec());
+        let ds = DatasetView::new(x.view(), y.view());
+        model = params
+            .fit_with(model, &ds)
+            .map_err(|e| Error::Fit(e.to_string()))?;
+    }
+    model.ok_or_else(|| Error::Fit("no training rows".into()))
+}
+
+/// A dense matrix of `rows`, `n_features` wide.
+pub fn densify(rows: &[SparseRow], n_features: usize) -> Array2<f64> {
+    let mut x = Array2::zeros((rows.len(), n_features));
+    for (i, row) in rows.iter().enumerate() {
+        for &(c, v) in row {
+            x[(i, c as usize)] = v;
+        }
+    }
+    x
+}
+
+/// linfa-bayes's fitted parameters, read through its serde representation and put in
+/// class order.
+#[derive(Clone, Debug)]
+pub struct LinfaParams {
+    pub class_count: Vec<u64>,
+    /// Per class, `n_features` columns, row-major.
+    pub feature_count: Vec<f64>,
+    pub feature_log_prob: Vec<f64>,
+    pub prior: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct LinfaModel {
+    class_info: BTreeMap<usize, LinfaClassInfo>,
+}
+
+#[derive(Deserialize)]
+struct LinfaClassInfo {
+    class_count: u64,
+    prior: f64,
+    feature_count: Array1<f64>,
+    feature_log_prob: Array1<f64>,
+}
+
+impl LinfaParams {
+    /// Reads the fitted parameters out of `nb` for classes `0..n_classes`.
+    ///
+    /// # Errors
+    /// A class missing, or arrays of the wrong length.
+    pub fn read(
+        nb: &MultinomialNb<f64, usize>,
+        n_classes: usize,
+        n_features: usize,
+    ) -> Result<Self> {
+        let value = serde_json::to_value(nb).map_err(|e| Error::Fit(e.to_string()))?;
+        let m: LinfaModel = serde_json::from_value(value).map_err(|e| Error::Fit(e.to_string()))?;
+        let mut out = LinfaParams {
+            class_count: Vec::with_capacity(n_classes),
+            feature_count: Vec::with_capacity(n_classes * n_features),
+            feature_log_prob: Vec::with_capacity(n_classes * n_features),
+            prior: Vec::with_capacity(n_classes),
+        };
+        for c in 0..n_classes {
+            let info = m
+                .class_info
+                .get(&c)
+                .ok_or_else(|| Error::Fit(format!("class {c} missing from the fitted model")))?;
+            if info.feature_count.len() != n_features || info.feature_log_prob.len() != n_features {
+                return Err(Error::Fit(format!("class {c}: parameter length mismatch")));
+            }
+            out.class_count.push(info.class_count);
+            out.prior.push(info.prior);
+            out.feature_count.extend(info.feature_count.iter());
+            out.feature_log_prob.extend(info.feature_log_prob.iter());
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str, label: &str) -> Example {
+        Example {
+            text: text.into(),
+            label: label.into(),
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn alpha_must_be_positive_and_finite() {
+        for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let s = Settings {
+                alpha,
+                ..Settings::default()
+            };
+            assert!(s.check().is_err(), "alpha {alpha} accepted");
+        }
+        assert!(Settings {
+            alpha: 0.01,
+            ..Settings::default()
+        }
+        .check()
+        .is_ok());
+    }
+
+    #[test]
+    fn one_class_is_refused() {
+        let e = train(
+            &[ex("a b", "x"), ex("c", "x")],
+            &Settings::default().check().unwrap(),
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "fitting failed: need at least two classes to train, found only 'x'"
+        );
+    }
+
+    #[test]
+    fn counts_per_class_in_sorted_order() {
+        let data = [
+            ex("cheap cheap model", "z"),
+            ex("attack model", "a"),
+            ex("cheap", "z"),
+        ];
+        let m = train(&data, &Settings::default().check().unwrap()).unwrap();
+        assert_eq!(m.labels, ["a", "z"]);
+        assert_eq!(m.vocab.terms(), ["attack", "cheap", "model"]);
+        assert_eq!(m.class_count, [1, 2]);
+        assert_eq!(m.class_row(0), [1.0, 0.0, 1.0]);
+        assert_eq!(m.class_row(1), [0.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn batched_fit_equals_one_batch() {
+        // 3 rows per batch versus all rows at once: same counts.
+        let rows: Vec<SparseRow> = (0..10)
+            .map(|i| vec![(i % 4, 1.0 + i as f64), (4, 1.0)])
+            .collect();
+        let targets: Vec<usize> = (0..10).map(|i| (i % 3) as usize).collect();
+        let whole = LinfaParams::read(&fit_linfa(&rows, &targets, 5, 0.5).unwrap(), 3, 5).unwrap();
+        let params = MultinomialNbParams::new().alpha(0.5).check().unwrap();
+        let mut m = None;
+        for (r, t) in rows.chunks(3).zip(targets.chunks(3)) {
+            let x = densify(r, 5);
+            let y = Array1::from(t.to_vec());
+            m = params
+                .fit_with(m, &DatasetView::new(x.view(), y.view()))
+                .unwrap();
+        }
+        let parts = LinfaParams::read(&m.unwrap(), 3, 5).unwrap();
+        assert_eq!(whole.feature_count, parts.feature_count);
+        assert_eq!(whole.class_count, parts.class_count);
+    }
+
+    #[test]
+    fn sublinear_and_binary_values() {
+        let mut s = Settings {
+            sublinear_tf: true,
+            ..Settings::default()
+        };
+        assert_eq!(s.feature_value(1), 1.0);
+        assert!((s.feature_value(3) - (1.0 + 3f64.ln())).abs() < 1e-15);
+        s.variant = Variant::Bernoulli;
+        assert_eq!(s.feature_value(7), 1.0);
+    }
+}

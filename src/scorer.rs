@@ -1,0 +1,528 @@
+//! The compiled scoring table: per feature, one weight per class, so that scoring a
+//! sentence costs time in proportion to its words, never to the vocabulary size.
+
+use crate::model::{Model, Variant};
+use crate::text::{for_each_word, Pipeline, Word};
+use rustc_hash::FxHashMap;
+
+/// Marks a word that is not part of any feature: it breaks bigrams.
+const UNKNOWN: u32 = u32::MAX;
+/// Marks a stop word: skipped, bigrams form across it.
+const STOP: u32 = u32::MAX - 1;
+/// Per-thread word cache entries before it is cleared (bounds memory on endless input).
+const CACHE_LIMIT: usize = 1 << 20;
+
+/// An immutable, thread-safe scorer compiled from a [`Model`].
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    pipeline: Pipeline,
+    labels: Vec<String>,
+    n_classes: usize,
+    /// term -> term id, for every term that is a feature or part of a bigram feature.
+    terms: FxHashMap<String, u32>,
+    /// term id -> unigram feature column (or UNKNOWN).
+    unigram: Vec<u32>,
+    /// (term id << 32 | term id) -> bigram feature column.
+    bigram: FxHashMap<u64, u32>,
+    /// `n_features` rows of `n_classes` weights.
+    weights: Vec<f64>,
+    /// Per class: log prior, plus the Bernoulli sum over absent features.
+    bias: Vec<f64>,
+    counts_needed: bool,
+    model: Model,
+}
+
+/// Reusable scratch space for one thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    cache: FxHashMap<Box<str>, u32>,
+    word: String,
+    feats: Vec<u32>,
+    counted: Vec<(u32, u32)>,
+    /// Joint log-likelihood per class of the last sentence scored.
+    pub jll: Vec<f64>,
+    /// Posterior probability per class of the last sentence scored.
+    pub probs: Vec<f64>,
+}
+
+/// The outcome for one sentence (the probabilities stay in the scratch space).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome {
+    /// Index of the best class (ties: the first label in sorted order).
+    pub best: usize,
+    /// Its posterior probability.
+    pub probability: f64,
+    /// Number of feature occurrences found; 0 means the priors decided.
+    pub known: usize,
+}
+
+impl Scorer {
+    /// Compiles the table for `model`.
+    pub fn new(model: &Model) -> Scorer {
+        let s = &model.settings;
+        let (nc, nv) = (model.labels.len(), model.vocab.len());
+        let mut terms: FxHashMap<String, u32> = FxHashMap::default();
+        let mut unigram: Vec<u32> = Vec::new();
+        let mut bigram: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut id_of = |t: &str, unigram: &mut Vec<u32>| -> u32 {
+            let next = terms.len() as u32;
+            *terms.entry(t.to_string()).or_insert_with(|| {
+                unigram.push(UNKNOWN);
+                next
+            })
+        };
+        for (f, term) in model.vocab.terms().iter().enumerate() {
+            match term.split_once(' ') {
+                Some((a, b)) => {
+                    let (a, b) = (id_of(a, &mut unigram), id_of(b, &mut unigram));
+                    bigram.insert(pair(a, b), f as u32);
+                }
+                None => {
+                    let id = id_of(term, &mut unigram);
+                    unigram[id as usize] = f as u32;
+                }
+            }
+        }
+        let (weights, bias) = compile(model);
+        debug_assert_eq!(weights.len(), nc * nv);
+        Scorer {
+            pipeline: Pipeline::new(s.text.clone()),
+            labels: model.labels.clone(),
+            n_classes: nc,
+            terms,
+            unigram,
+            bigram,
+            weights,
+            bias,
+            counts_needed: s.needs_counts(),
+            model: model.clone(),
+        }
+    }
+
+    /// The model this table was compiled from.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The class labels, sorted.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The weights of feature column `f`, one per class.
+    pub fn weights(&self, f: u32) -> &[f64] {
+        let c = self.n_classes;
+        &self.weights[f as usize * c..(f as usize + 1) * c]
+    }
+
+    /// The per-class constant added to every sentence's score.
+    pub fn bias(&self) -> &[f64] {
+        &self.bias
+    }
+
+    /// Scores `text`: fills `scratch.jll` and `scratch.probs` and returns the best class.
+    pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
+        self.features(text, scratch);
+        let jll = &mut scratch.jll;
+        jll.clear();
+        jll.extend_from_slice(&self.bias);
+        let known = scratch.feats.len();
+        if self.counts_needed {
+            count(&mut scratch.feats, &mut scratch.counted);
+            for &(f, n) in &scratch.counted {
+                let v = self.model.settings.feature_value(n);
+                add(jll, self.weights(f), v);
+            }
+        } else {
+            for &f in &scratch.feats {
+                add(jll, self.weights(f), 1.0);
+            }
+        }
+        let best = argmax(jll);
+        softmax(jll, &mut scratch.probs);
+        Outcome {
+            best,
+            probability: scratch.probs[best],
+            known,
+        }
+    }
+
+    /// The feature columns of `text`, one per occurrence, into `scratch.feats`.
+    pub fn features(&self, text: &str, scratch: &mut Scratch) {
+        let Scratch {
+            cache, word, feats, ..
+        } = scratch;
+        feats.clear();
+        if cache.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        let bigrams = self.pipeline.config().bigrams;
+        let mut prev = UNKNOWN;
+        for_each_word(text, word, |w| {
+            let id = match cache.get(w) {
+                Some(&id) => id,
+                None => {
+                    let id = self.lookup(w);
+                    cache.insert(w.into(), id);
+                    id
+                }
+            };
+            match id {
+                STOP => {}
+                UNKNOWN => prev = UNKNOWN,
+                id => {
+                    let f = self.unigram[id as usize];
+                    if f != UNKNOWN {
+                        feats.push(f);
+                    }
+                    if bigrams && prev != UNKNOWN {
+                        if let Some(&f) = self.bigram.get(&pair(prev, id)) {
+                            feats.push(f);
+                        }
+                    }
+                    prev = id;
+                }
+            }
+        });
+    }
+
+    fn lookup(&self, word: &str) -> u32 {
+        match self.pipeline.word(word) {
+            Word::Stop => STOP,
+            Word::Unknown => UNKNOWN,
+            Word::Term(t) => self.terms.get(t.as_ref()).copied().unwrap_or(UNKNOWN),
+        }
+    }
+
+    /// The features of `text` that pushed most toward class `to` against class `against`:
+    /// (term, weight), largest first, at most `n`. A weight is the feature's value times
+    /// the difference of its two class weights.
+    pub fn explain(
+        &self,
+        text: &str,
+        to: usize,
+        against: usize,
+        n: usize,
+        scratch: &mut Scratch,
+    ) -> Vec<(String, f64)> {
+        self.features(text, scratch);
+        count(&mut scratch.feats, &mut scratch.counted);
+        let mut out: Vec<(u32, f64)> = scratch
+            .counted
+            .iter()
+            .map(|&(f, k)| {
+                let v = if self.counts_needed {
+                    self.model.settings.feature_value(k)
+                } else {
+                    f64::from(k)
+                };
+                let w = self.weights(f);
+                (f, v * (w[to] - w[against]))
+            })
+            .filter(|&(_, d)| d > 0.0)
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(n);
+        let terms = self.model.vocab.terms();
+        out.into_iter()
+            .map(|(f, d)| (terms[f as usize].clone(), d))
+            .collect()
+    }
+}
+
+#[inline]
+fn pair(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+#[inline]
+fn add(acc: &mut [f64], w: &[f64], v: f64) {
+    for (a, w) in acc.iter_mut().zip(w) {
+        *a += v * w;
+    }
+}
+
+/// Sorts `feats` and counts each distinct column.
+fn count(feats: &mut [u32], out: &mut Vec<(u32, u32)>) {
+    feats.sort_unstable();
+    out.clear();
+    for &f in feats.iter() {
+        match out.last_mut() {
+            Some((g, n)) if *g == f => *n += 1,
+            _ => out.push((f, 1)),
+        }
+    }
+}
+
+/// Index of the largest value; ties go to the smallest index.
+pub fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate().skip(1) {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Normalises log-likelihoods into probabilities with log-sum-exp, so that any input
+/// length gives finite probabilities that sum to 1.
+pub fn softmax(jll: &[f64], out: &mut Vec<f64>) {
+    let max = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    out.clear();
+    out.extend(jll.iter().map(|&x| (x - max).exp()));
+    let sum: f64 = out.iter().sum();
+    out.iter_mut().for_each(|p| *p /= sum);
+}
+
+/// The per-feature weights (`n_features` rows of `n_classes`) and per-class constants of
+/// the model's decision rule, from its counts.
+pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
+    let s = &model.settings;
+    let (nc, nv, alpha) = (model.labels.len(), model.vocab.len(), s.alpha);
+    let total: f64 = model.class_count.iter().sum::<u64>() as f64;
+    let log_prior: Vec<f64> = model
+        .class_count
+        .iter()
+        .map(|&n| {
+            if s.fit_prior {
+                (n as f64 / total).ln()
+            } else {
+                -(nc as f64).ln()
+            }
+        })
+        .collect();
+    let mut weights = vec![0.0; nv * nc];
+    let mut bias = log_prior.clone();
+    match s.variant {
+        Variant::Multinomial => {
+            for c in 0..nc {
+                let row = model.class_row(c);
+                // Same arithmetic as linfa-bayes: ln(count + alpha) - ln(sum(count + alpha)).
+                let denom = row.iter().map(|&x| x + alpha).sum::<f64>().ln();
+                for (f, &x) in row.iter().enumerate() {
+                    weights[f * nc + c] = (x + alpha).ln() - denom;
+                }
+            }
+        }
+        Variant::Complement => {
+            let mut all = vec![0.0; nv];
+            for c in 0..nc {
+                all.iter_mut()
+                    .zip(model.class_row(c))
+                    .for_each(|(a, x)| *a += x);
+            }
+            for c in 0..nc {
+                let row = model.class_row(c);
+                let comp: Vec<f64> = all.iter().zip(row).map(|(a, x)| a - x + alpha).collect();
+                let denom = comp.iter().sum::<f64>().ln();
+                for (f, &x) in comp.iter().enumerate() {
+                    weights[f * nc + c] = -(x.ln() - denom);
+                }
+            }
+            // scikit-learn's ComplementNB ignores the priors when there are 2+ classes.
+            bias.iter_mut().for_each(|b| *b = 0.0);
+        }
+        Variant::Bernoulli => {
+            for c in 0..nc {
+                let n = model.class_count[c] as f64;
+                for (f, &df) in model.class_row(c).iter().enumerate() {
+                    let p = (df + alpha) / (n + 2.0 * alpha);
+                    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+                    weights[f * nc + c] = lp - lq;
+                    bias[c] += lq;
+                }
+            }
+        }
+    }
+    (weights, bias)
+}
+
+/// The `n` features most indicative of class `c`: those whose weight for `c` most exceeds
+/// their mean weight for the other classes, with that margin, largest first.
+pub fn top_features(scorer: &Scorer, c: usize, n: usize) -> Vec<(String, f64)> {
+    let nc = scorer.n_classes;
+    let terms = scorer.model.vocab.terms();
+    let mut all: Vec<(usize, f64)> = (0..terms.len())
+        .map(|f| {
+            let w = scorer.weights(f as u32);
+            let others = (w.iter().sum::<f64>() - w[c]) / (nc - 1) as f64;
+            (f, w[c] - others)
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.truncate(n);
+    all.into_iter()
+        .map(|(f, m)| (terms[f].clone(), m))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Example;
+    use crate::model::{densify, fit_linfa, sparse_row, train, LinfaParams, Settings};
+    use crate::text::TextConfig;
+    use linfa::traits::Predict;
+
+    fn corpus() -> Vec<Example> {
+        let rows = [
+            (
+                "Attackers exploit the flaw in the model server",
+                "risk:security",
+            ),
+            (
+                "A poisoned checkpoint hides a backdoor for attackers",
+                "risk:security",
+            ),
+            ("Scammers clone voices to defraud families", "risk:misuse"),
+            (
+                "Phishing emails written by chatbots fool staff",
+                "risk:misuse",
+            ),
+            ("Open models cut our inference bill in half", "reward:cost"),
+            ("No licence fees means a cheaper stack", "reward:cost"),
+            ("The conference starts on Monday", "neutral"),
+            ("This section describes the method", "neutral"),
+        ];
+        rows.iter()
+            .map(|(t, l)| Example {
+                text: t.to_string(),
+                label: l.to_string(),
+                line: 0,
+            })
+            .collect()
+    }
+
+    fn model(settings: Settings) -> Model {
+        train(&corpus(), &settings.check().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn table_agrees_with_linfa_predict_and_parameters() {
+        for bigrams in [false, true] {
+            let settings = Settings {
+                text: TextConfig {
+                    bigrams,
+                    ..TextConfig::default()
+                },
+                alpha: 0.3,
+                ..Settings::default()
+            };
+            let m = model(settings.clone());
+            let scorer = Scorer::new(&m);
+            let pipeline = Pipeline::new(settings.text.clone());
+            let probe = [
+                "attackers exploit a poisoned backdoor",
+                "cheap open models cut the bill",
+                "scammers clone voices, phishing staff",
+                "the method starts monday",
+                "words nobody has seen",
+                "",
+            ];
+            let texts: Vec<String> = corpus()
+                .into_iter()
+                .map(|e| e.text)
+                .chain(probe.iter().map(|s| s.to_string()))
+                .collect();
+            let rows: Vec<_> = texts
+                .iter()
+                .map(|t| {
+                    let mut terms = Vec::new();
+                    pipeline.terms(t, &mut terms);
+                    sparse_row(&terms, &m.vocab, &settings)
+                })
+                .collect();
+            let targets: Vec<usize> = corpus()
+                .iter()
+                .map(|e| m.labels.binary_search(&e.label).unwrap())
+                .collect();
+            let nb = fit_linfa(&rows[..targets.len()], &targets, m.vocab.len(), 0.3).unwrap();
+            let lp = LinfaParams::read(&nb, m.labels.len(), m.vocab.len()).unwrap();
+            let x = densify(&rows, m.vocab.len());
+            let predicted = nb.predict(&x);
+            let mut scratch = Scratch::default();
+            let nc = m.labels.len();
+            for (i, t) in texts.iter().enumerate() {
+                let out = scorer.score(t, &mut scratch);
+                // log-probabilities recomputed from linfa's own fitted parameters
+                for c in 0..nc {
+                    let flp = &lp.feature_log_prob[c * m.vocab.len()..(c + 1) * m.vocab.len()];
+                    let expect = lp.prior[c].ln()
+                        + rows[i]
+                            .iter()
+                            .map(|&(f, v)| v * flp[f as usize])
+                            .sum::<f64>();
+                    assert!((scratch.jll[c] - expect).abs() < 1e-9, "{t}: class {c}");
+                }
+                // rows that decide a class clearly: linfa's predict agrees
+                let mut sorted = scratch.jll.clone();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                if sorted[0] - sorted[1] > 1e-9 {
+                    assert_eq!(predicted[i], out.best, "{t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_sentence_falls_back_to_priors() {
+        let m = model(Settings::default());
+        let scorer = Scorer::new(&m);
+        let mut s = Scratch::default();
+        let out = scorer.score("zzz qqq", &mut s);
+        assert_eq!(out.known, 0);
+        let total = m.training_rows() as f64;
+        for (c, p) in s.probs.iter().enumerate() {
+            assert!((p - m.class_count[c] as f64 / total).abs() < 1e-12);
+        }
+        // all four classes have two rows: a four-way tie goes to the first label
+        assert_eq!(out.best, 0);
+    }
+
+    #[test]
+    fn long_input_stays_finite() {
+        let m = model(Settings::default());
+        let scorer = Scorer::new(&m);
+        let text = "attackers exploit the flaw ".repeat(25_000);
+        let mut s = Scratch::default();
+        let out = scorer.score(&text, &mut s);
+        assert_eq!(out.known, 100_000);
+        assert!(s.probs.iter().all(|p| p.is_finite()));
+        assert!((s.probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(m.labels[out.best], "risk:security");
+    }
+
+    #[test]
+    fn softmax_and_argmax() {
+        let mut p = Vec::new();
+        softmax(&[-1000.0, -1000.0 - 2f64.ln()], &mut p);
+        assert!((p[0] - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
+    }
+
+    #[test]
+    fn explain_names_the_deciding_terms() {
+        let scorer = Scorer::new(&model(Settings::default()));
+        let mut s = Scratch::default();
+        let out = scorer.score("scammers clone voices of the conference", &mut s);
+        let runner = {
+            let mut v: Vec<usize> = (0..s.jll.len()).filter(|&c| c != out.best).collect();
+            v.sort_by(|&a, &b| s.jll[b].total_cmp(&s.jll[a]));
+            v[0]
+        };
+        let ex = scorer.explain(
+            "scammers clone voices of the conference",
+            out.best,
+            runner,
+            2,
+            &mut s,
+        );
+        assert_eq!(ex.len(), 2);
+        assert!(ex[0].1 >= ex[1].1 && ex[1].1 > 0.0);
+        assert!(
+            ["scammer", "clone", "voic"].contains(&ex[0].0.as_str()),
+            "{ex:?}"
+        );
+    }
+}

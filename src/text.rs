@@ -1,0 +1,380 @@
+//! The text pipeline: split into words, lower-case, drop stop words, stem, form bigrams.
+//!
+//! Every step is a separate function so that each can be tested on its own, and the whole
+//! pipeline is described by [`TextConfig`], which is stored inside every model so that
+//! prediction always uses the pipeline the model was trained with.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Words longer than this many bytes are not looked up: they become an unknown token.
+/// This bounds the work per word (a 100 MB line of one "word" costs nothing extra).
+pub const MAX_WORD_BYTES: usize = 48;
+
+/// Settings of the text pipeline, stored in the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextConfig {
+    /// Apply English Snowball stemming to every word.
+    pub stem: bool,
+    /// Drop English stop words before stemming and before forming bigrams.
+    pub stop_words: bool,
+    /// Add word bigrams (adjacent terms, joined by one space) to the unigrams.
+    pub bigrams: bool,
+}
+
+impl Default for TextConfig {
+    fn default() -> Self {
+        TextConfig {
+            stem: true,
+            stop_words: false,
+            bigrams: false,
+        }
+    }
+}
+
+/// What one word becomes in the pipeline.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Word<'a> {
+    /// A term (the stem, or the word itself without stemming).
+    Term(Cow<'a, str>),
+    /// A stop word: dropped, and bigrams form across it.
+    Stop,
+    /// Too long to be a word: it breaks bigrams and is never a feature.
+    Unknown,
+}
+
+/// Calls `f` with each word of `text`, lower-cased, in order.
+///
+/// A word is a maximal run of Unicode alphanumeric characters; an apostrophe (`'` or `’`)
+/// between two alphanumerics stays inside the word (as `'`), so "don't" is one word and
+/// "open-source" is two. `buf` is scratch space reused across calls.
+pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    buf.clear();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            push_lower(buf, c);
+        } else if (c == '\'' || c == '\u{2019}') && !buf.is_empty() {
+            match chars.peek() {
+                Some(n) if n.is_alphanumeric() => buf.push('\''),
+                _ => flush(buf, &mut f),
+            }
+        } else if !buf.is_empty() {
+            flush(buf, &mut f);
+        }
+    }
+    if !buf.is_empty() {
+        flush(buf, &mut f);
+    }
+}
+
+#[inline]
+fn push_lower(buf: &mut String, c: char) {
+    if c.is_ascii() {
+        buf.push(c.to_ascii_lowercase());
+    } else {
+        buf.extend(c.to_lowercase());
+    }
+}
+
+#[inline]
+fn flush(buf: &mut String, f: &mut impl FnMut(&str)) {
+    f(buf);
+    buf.clear();
+}
+
+/// The configured pipeline: turns text into terms.
+pub struct Pipeline {
+    config: TextConfig,
+    stemmer: Option<Stemmer>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Clone for Pipeline {
+    fn clone(&self) -> Self {
+        Pipeline::new(self.config.clone())
+    }
+}
+
+impl Pipeline {
+    /// Builds the pipeline described by `config`.
+    pub fn new(config: TextConfig) -> Self {
+        let stemmer = config.stem.then(|| Stemmer::create(Algorithm::English));
+        Pipeline { config, stemmer }
+    }
+
+    /// The settings this pipeline was built from.
+    pub fn config(&self) -> &TextConfig {
+        &self.config
+    }
+
+    /// Maps one lower-cased word (as given by [`for_each_word`]) to what it becomes.
+    pub fn word<'a>(&self, word: &'a str) -> Word<'a> {
+        if word.len() > MAX_WORD_BYTES {
+            return Word::Unknown;
+        }
+        if self.config.stop_words && is_stop_word(word) {
+            return Word::Stop;
+        }
+        match &self.stemmer {
+            Some(s) => Word::Term(s.stem(word)),
+            None => Word::Term(Cow::Borrowed(word)),
+        }
+    }
+
+    /// The terms of `text`: its unigrams in order, then (with bigrams on) its bigrams in
+    /// order. `out` is cleared first. Used for training; prediction uses the faster
+    /// cached path in [`crate::scorer`], which yields the same features.
+    pub fn terms(&self, text: &str, out: &mut Vec<String>) {
+        out.clear();
+        let mut units: Vec<Option<String>> = Vec::new();
+        let mut buf = String::new();
+        for_each_word(text, &mut buf, |w| match self.word(w) {
+            Word::Term(t) => units.push(Some(t.into_owned())),
+            Word::Stop => {}
+            Word::Unknown => units.push(None),
+        });
+        out.extend(units.iter().flatten().cloned());
+        if self.config.bigrams {
+            for pair in units.windows(2) {
+                if let (Some(a), Some(b)) = (&pair[0], &pair[1]) {
+                    out.push(bigram(a, b));
+                }
+            }
+        }
+    }
+}
+
+/// The feature name of a bigram: the two terms joined by one space.
+pub fn bigram(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len() + 1);
+    s.push_str(a);
+    s.push(' ');
+    s.push_str(b);
+    s
+}
+
+/// English stop words (function words that carry no claim), sorted for binary search.
+/// Negations ("no", "not", "never") are deliberately kept out: they change claims.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+/// Whether `word` (lower-cased) is an English stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
+        out
+    }
+
+    fn terms(config: TextConfig, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        Pipeline::new(config).terms(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stop_word("the") && !is_stop_word("not"));
+    }
+
+    #[test]
+    fn splits_on_punctuation_and_lowercases() {
+        assert_eq!(
+            words("Open-Source AI, e.g. Llama 3.1!"),
+            ["open", "source", "ai", "e", "g", "llama", "3", "1"]
+        );
+    }
+
+    #[test]
+    fn keeps_inner_apostrophes_only() {
+        assert_eq!(words("don’t 'quote' it's"), ["don't", "quote", "it's"]);
+    }
+
+    #[test]
+    fn unicode_letters_are_words() {
+        assert_eq!(
+            words("Größe ÉTÉ 東京 naïve"),
+            ["größe", "été", "東京", "naïve"]
+        );
+    }
+
+    #[test]
+    fn empty_and_symbol_only_text_has_no_words() {
+        assert!(words("").is_empty());
+        assert!(words(" \t--!!?? …").is_empty());
+    }
+
+    #[test]
+    fn stems_with_snowball() {
+        assert_eq!(
+            terms(TextConfig::default(), "Attackers exploited vulnerabilities"),
+            ["attack", "exploit", "vulner"]
+        );
+    }
+
+    #[test]
+    fn no_stem_keeps_words() {
+        let config = TextConfig {
+            stem: false,
+            ..TextConfig::default()
+        };
+        assert_eq!(
+            terms(config, "Attackers exploited"),
+            ["attackers", "exploited"]
+        );
+    }
+
+    #[test]
+    fn bigrams_form_across_stop_words_but_not_unknown_words() {
+        let config = TextConfig {
+            stem: false,
+            stop_words: true,
+            bigrams: true,
+        };
+        let long = "x".repeat(MAX_WORD_BYTES + 1);
+        let text = format!("cheap of the models {long} run");
+        assert_eq!(
+            terms(config, &text),
+            ["cheap", "models", "run", "cheap models"]
+        );
+    }
+}
