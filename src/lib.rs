@@ -7,7 +7,9 @@
 //! The library never prints, exits or panics on user input.
 
 pub mod corpus;
+pub mod cv;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod scorer;

@@ -158,7 +158,7 @@ fn info_describes_the_model() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["train", "predict", "info"] {
+    for sub in ["train", "predict", "info", "eval", "tune"] {
         let (code, out, _) = run(&[sub, "--help"], "");
         assert_eq!(code, 0);
         assert!(out.contains("Usage: claimscan"), "{sub}: {out}");
@@ -195,4 +195,92 @@ fn alpha_zero_is_refused_and_writes_nothing() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn eval_reports_metrics_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("golden.csv");
+    let model = train(dir.path(), &data, &[]);
+    let (code, out, err) = run(
+        &[
+            "eval",
+            "--data",
+            data.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // trained and evaluated on the same 12 rows: the fixture is separable
+    assert_eq!(v["accuracy"], 1.0);
+    assert_eq!(v["macro_f1"], 1.0);
+    assert_eq!(v["polarity_accuracy"], 1.0);
+    assert_eq!(v["per_label"].as_array().unwrap().len(), 4);
+    assert_eq!(v["confusion"][0], serde_json::json!([3, 0, 0, 0]));
+}
+
+#[test]
+fn eval_cross_validates_with_spread() {
+    let data = fixture("golden.csv");
+    let (code, out, err) = run(
+        &[
+            "eval",
+            "--data",
+            data.to_str().unwrap(),
+            "--cv",
+            "3",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["cv"]["k"], 3);
+    let mean = v["cv"]["accuracy"]["mean"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&mean));
+    assert!(v["cv"]["accuracy"]["std"].as_f64().unwrap() >= 0.0);
+    // the pooled confusion matrix counts every row exactly once
+    let total: u64 = v["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()))
+        .sum();
+    assert_eq!(total, 12);
+    let (_, text, _) = run(&["eval", "--data", data.to_str().unwrap(), "--cv", "3"], "");
+    assert!(text.contains("accuracy:") && text.contains(" ± "), "{text}");
+}
+
+#[test]
+fn tune_ranks_settings_and_prints_the_train_command() {
+    let data = fixture("golden.csv");
+    let (code, out, err) = run(
+        &[
+            "tune",
+            "--data",
+            data.to_str().unwrap(),
+            "--cv",
+            "3",
+            "--top",
+            "5",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let ranks: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" ± "))
+        .collect();
+    assert_eq!(ranks.len(), 5, "{out}");
+    let best = out
+        .lines()
+        .find(|l| l.starts_with("best: claimscan train --data"))
+        .unwrap();
+    assert!(best.contains("--alpha"), "{best}");
+    let f1 = |l: &str| l.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap();
+    assert!(ranks.windows(2).all(|w| f1(w[0]) >= f1(w[1])));
 }

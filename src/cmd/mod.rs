@@ -1,8 +1,10 @@
 //! One module per subcommand, each an `Args` struct and a `run` function.
 
+mod eval;
 mod info;
 mod predict;
 mod train;
+mod tune;
 
 use anyhow::Context;
 use claimscan::{Model, Settings, Variant};
@@ -18,6 +20,10 @@ pub enum Command {
     Predict(predict::Args),
     /// Describe a model: labels, vocabulary, settings.
     Info(info::Args),
+    /// Measure a model on labelled data, or cross-validate training settings.
+    Eval(eval::Args),
+    /// Search training settings by cross-validation.
+    Tune(tune::Args),
 }
 
 /// Runs one subcommand.
@@ -26,6 +32,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Train(a) => train::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Info(a) => info::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Tune(a) => tune::run(a),
     }
 }
 
