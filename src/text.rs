@@ -51,18 +51,32 @@ pub enum Word<'a> {
 /// "open-source" is two. `buf` is scratch space reused across calls.
 pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     buf.clear();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            push_lower(buf, c);
-        } else if (c == '\'' || c == '\u{2019}') && !buf.is_empty() {
-            match chars.peek() {
-                Some(n) if n.is_alphanumeric() => buf.push('\''),
-                _ => flush(buf, &mut f),
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // ASCII fast path: same rules as below, without decoding.
+            if b.is_ascii_alphanumeric() {
+                buf.push(b.to_ascii_lowercase() as char);
+            } else if b == b'\'' && !buf.is_empty() && next_is_alnum(text, i + 1) {
+                buf.push('\'');
+            } else if !buf.is_empty() {
+                flush(buf, &mut f);
             }
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        let len = c.len_utf8();
+        if c.is_alphanumeric() {
+            buf.extend(c.to_lowercase());
+        } else if c == '\u{2019}' && !buf.is_empty() && next_is_alnum(text, i + len) {
+            buf.push('\'');
         } else if !buf.is_empty() {
             flush(buf, &mut f);
         }
+        i += len;
     }
     if !buf.is_empty() {
         flush(buf, &mut f);
@@ -70,12 +84,8 @@ pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
 }
 
 #[inline]
-fn push_lower(buf: &mut String, c: char) {
-    if c.is_ascii() {
-        buf.push(c.to_ascii_lowercase());
-    } else {
-        buf.extend(c.to_lowercase());
-    }
+fn next_is_alnum(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
 #[inline]

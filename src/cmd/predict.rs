@@ -145,6 +145,9 @@ fn stream<R: Read, W: Write>(
     let mut stats = Stats::default();
     let mut chunk = Chunk::default();
     let mut scratch = Scratch::default();
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads())
+        .map(|_| std::sync::Mutex::new(Scratch::default()))
+        .collect();
     let mut buf = Vec::new();
     loop {
         chunk.data.clear();
@@ -173,7 +176,11 @@ fn stream<R: Read, W: Write>(
                     .step_by(step)
                     .collect::<Vec<_>>()
                     .into_par_iter()
-                    .map_init(Scratch::default, |s, start| {
+                    .map(|start| {
+                        // one scratch space (and word cache) per worker, kept across chunks
+                        let i = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                        let mut s = scratches[i].lock().unwrap_or_else(|e| e.into_inner());
+                        let s = &mut *s;
                         let mut b = Vec::with_capacity(step * 96);
                         let bad = render.lines(&chunk, start..(start + step).min(n), s, &mut b);
                         (b, bad)
@@ -298,13 +305,14 @@ impl Render<'_> {
                 } else {
                     b','
                 };
-                let _ = write!(out, "{label}{}{:.4}", sep as char, outcome.probability);
+                out.extend_from_slice(label.as_bytes());
+                out.push(sep);
+                push_probability(out, outcome.probability);
                 for &c in &order[1..self.top] {
-                    let _ = write!(
-                        out,
-                        "{}{}{}{:.4}",
-                        sep as char, labels[c], sep as char, s.probs[c]
-                    );
+                    out.push(sep);
+                    out.extend_from_slice(labels[c].as_bytes());
+                    out.push(sep);
+                    push_probability(out, s.probs[c]);
                 }
                 if let Some(e) = &explain {
                     let list: Vec<String> = e.iter().map(|(t, w)| format!("{t}={w:.3}")).collect();
@@ -347,6 +355,17 @@ impl Render<'_> {
                 out.push(b'\n');
             }
         }
+    }
+}
+
+/// Writes a probability with four decimals (`0.9731`), much faster than `{:.4}`.
+fn push_probability(out: &mut Vec<u8>, p: f64) {
+    let n = (p.clamp(0.0, 1.0) * 10_000.0).round() as u32;
+    out.push(b'0' + (n / 10_000) as u8);
+    out.push(b'.');
+    let frac = n % 10_000;
+    for d in [1000, 100, 10, 1] {
+        out.push(b'0' + (frac / d % 10) as u8);
     }
 }
 
