@@ -33,3 +33,33 @@ pub fn embedded_model() -> Result<Model> {
         std::path::Path::new("<embedded models/claims.model>"),
     )
 }
+
+/// The labelled corpus the embedded model was trained on (`corpus/claims.csv`).
+pub const EMBEDDED_CORPUS: &str = include_str!("../corpus/claims.csv");
+
+/// A deterministic stream of `n` lines drawn from the embedded corpus (sentences picked by
+/// a fixed-seed generator), for benchmarks.
+pub fn bench_stream(n: usize) -> Vec<u8> {
+    let examples = corpus::read(
+        EMBEDDED_CORPUS.as_bytes(),
+        std::path::Path::new("corpus/claims.csv"),
+        &corpus::CsvOptions::default(),
+    )
+    .expect("the embedded corpus is valid (checked by the test suite)");
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut out = Vec::with_capacity(n * 110);
+    for _ in 0..n {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        out.extend_from_slice(
+            examples[(r % examples.len() as u64) as usize]
+                .text
+                .as_bytes(),
+        );
+        out.push(b'\n');
+    }
+    out
+}

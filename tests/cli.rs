@@ -271,10 +271,7 @@ fn tune_ranks_settings_and_prints_the_train_command() {
         "",
     );
     assert_eq!(code, 0, "{err}");
-    let ranks: Vec<&str> = out
-        .lines()
-        .filter(|l| l.contains(" ± "))
-        .collect();
+    let ranks: Vec<&str> = out.lines().filter(|l| l.contains(" ± ")).collect();
     assert_eq!(ranks.len(), 5, "{out}");
     let best = out
         .lines()

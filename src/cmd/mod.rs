@@ -1,5 +1,6 @@
 //! One module per subcommand, each an `Args` struct and a `run` function.
 
+mod bench;
 mod eval;
 mod info;
 mod predict;
@@ -24,6 +25,8 @@ pub enum Command {
     Eval(eval::Args),
     /// Search training settings by cross-validation.
     Tune(tune::Args),
+    /// Measure classification throughput, single-threaded and on all cores.
+    Bench(bench::Args),
 }
 
 /// Runs one subcommand.
@@ -34,6 +37,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Info(a) => info::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Tune(a) => tune::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
 

@@ -107,9 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(Default)]
-struct Stats {
-    lines: u64,
-    invalid_utf8: u64,
+pub(super) struct Stats {
+    pub lines: u64,
+    pub invalid_utf8: u64,
 }
 
 /// A chunk of input lines: the bytes and where each line ends.
@@ -135,7 +135,7 @@ impl Chunk {
 }
 
 /// Reads `input` chunk by chunk and writes one output line per input line.
-fn stream<R: Read, W: Write>(
+pub(super) fn stream<R: Read, W: Write>(
     input: R,
     render: &Render,
     pool: &rayon::ThreadPool,
@@ -196,7 +196,7 @@ fn stream<R: Read, W: Write>(
 }
 
 /// How each line is written.
-struct Render<'a> {
+pub(super) struct Render<'a> {
     scorer: &'a Scorer,
     format: Format,
     top: usize,
@@ -244,7 +244,18 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-impl Render<'_> {
+impl<'a> Render<'a> {
+    /// Plain TSV output, as `predict` writes by default.
+    pub(super) fn tsv(scorer: &'a Scorer) -> Self {
+        Render {
+            scorer,
+            format: Format::Tsv,
+            top: 1,
+            threshold: None,
+            explain: None,
+        }
+    }
+
     /// Renders lines `range` of `chunk` into `out`; returns how many had invalid UTF-8.
     fn lines(
         &self,

@@ -1,0 +1,104 @@
+//! `claimscan bench`: throughput of the predict path, on one core and on all cores.
+
+use super::predict::{stream, Render};
+use super::ModelArg;
+use anyhow::Context;
+use claimscan::text::for_each_word;
+use claimscan::Scorer;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Sentences to classify, one per line (default: a stream generated from the corpus).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Lines to generate when no --input is given.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    lines: usize,
+    /// Threads for the parallel run (default: all cores).
+    #[arg(long, value_name = "T")]
+    threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let model = args.model.load()?;
+    let scorer = Scorer::new(&model);
+    let data = match &args.input {
+        Some(p) => std::fs::read(p).with_context(|| format!("{}", p.display()))?,
+        None => claimscan::bench_stream(args.lines),
+    };
+    let lines = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    let mut words = 0u64;
+    let mut buf = String::new();
+    for l in String::from_utf8_lossy(&data).lines() {
+        for_each_word(l, &mut buf, |_| words += 1);
+    }
+    let source = args.input.as_ref().map_or_else(
+        || format!("{lines} lines generated from the embedded corpus"),
+        |p| p.display().to_string(),
+    );
+    println!("input:        {source}");
+    println!(
+        "size:         {lines} lines, {:.1} MB, {words} words",
+        data.len() as f64 / 1e6
+    );
+    println!(
+        "model:        {} features, {} labels",
+        model.vocab.len(),
+        model.labels.len()
+    );
+    let all = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let render = Render::tsv(&scorer);
+    let mut runs = vec![1];
+    if all > 1 {
+        runs.push(all);
+    }
+    println!(
+        "{:>8} {:>14} {:>10} {:>14}",
+        "threads", "sentences/s", "MB/s", "tokens/s"
+    );
+    for threads in runs {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        // one warm-up pass fills the word caches, as in any long run
+        stream(
+            &data[..data.len().min(1 << 20)],
+            &render,
+            &pool,
+            &mut std::io::sink(),
+        )?;
+        let start = Instant::now();
+        let stats = stream(&data[..], &render, &pool, &mut std::io::sink())?;
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{threads:>8} {:>14.0} {:>10.1} {:>14.0}",
+            stats.lines as f64 / secs,
+            data.len() as f64 / 1e6 / secs,
+            words as f64 / secs
+        );
+    }
+    if let Some(kb) = peak_memory_kb() {
+        println!(
+            "peak memory:  {:.1} MB (input held in memory)",
+            kb as f64 / 1024.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Peak resident memory of this process (Linux: VmHWM), in KiB.
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
