@@ -206,14 +206,14 @@ pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
                 .expect("label collected above")
         })
         .collect();
-    let nb = fit_linfa(&rows, &targets, vocab.len(), settings.alpha)?;
-    let params = LinfaParams::read(&nb, labels.len(), vocab.len())?;
+    let (class_count, feature_count) =
+        fit_counts(&rows, &targets, labels.len(), vocab.len(), settings.alpha)?;
     Ok(Model {
         settings: settings.clone(),
         labels,
         vocab,
-        class_count: params.class_count,
-        feature_count: params.feature_count,
+        class_count,
+        feature_count,
     })
 }
 
@@ -250,9 +250,62 @@ pub fn sparse_row(terms: &[String], vocab: &Vocabulary, settings: &Settings) -> 
     row
 }
 
-/// Dense rows per fitting batch: about 32 MiB of `f64` at a time.
+/// Dense rows per fitting batch in [`fit_linfa`]: about 32 MiB of `f64` at a time.
 fn batch_rows(n_features: usize) -> usize {
     ((32 << 20) / 8 / n_features.max(1)).clamp(1, 4096)
+}
+
+/// Sentences summed into each batch of [`fit_counts`].
+const SENTENCES_PER_BATCH: usize = 8192;
+
+/// Fits linfa-bayes's `MultinomialNb` and returns (sentences per class, summed feature
+/// values per class, row-major).
+///
+/// Each batch of up to 8,192 sentences is handed to `fit_with` as one dense row per class
+/// present, the sum of that class's sentence rows. The multinomial counts are sums, so this
+/// yields the same `feature_count` as one row per sentence (a test checks it), while the
+/// work per batch is `classes x features` instead of `sentences x features`: training stays
+/// linear in the corpus and memory stays at one `classes x features` matrix however large
+/// the vocabulary. Sentences per class are counted here, since linfa counts rows.
+///
+/// # Errors
+/// The estimator's own errors (alpha is checked before).
+pub fn fit_counts(
+    rows: &[SparseRow],
+    targets: &[usize],
+    n_classes: usize,
+    n_features: usize,
+    alpha: f64,
+) -> Result<(Vec<u64>, Vec<f64>)> {
+    let params = MultinomialNbParams::new()
+        .alpha(alpha)
+        .check()
+        .map_err(|e| Error::Fit(e.to_string()))?;
+    let mut class_count = vec![0u64; n_classes];
+    let mut model = None;
+    for (chunk, ys) in rows
+        .chunks(SENTENCES_PER_BATCH)
+        .zip(targets.chunks(SENTENCES_PER_BATCH))
+    {
+        let mut present: Vec<usize> = ys.to_vec();
+        present.sort_unstable();
+        present.dedup();
+        let mut x = Array2::zeros((present.len(), n_features));
+        for (row, &y) in chunk.iter().zip(ys) {
+            class_count[y] += 1;
+            let i = present.binary_search(&y).expect("class collected above");
+            for &(c, v) in row {
+                x[(i, c as usize)] += v;
+            }
+        }
+        let y = Array1::from(present);
+        model = params
+            .fit_with(model, &DatasetView::new(x.view(), y.view()))
+            .map_err(|e| Error::Fit(e.to_string()))?;
+    }
+    let nb = model.ok_or_else(|| Error::Fit("no training rows".into()))?;
+    let params = LinfaParams::read(&nb, n_classes, n_features)?;
+    Ok((class_count, params.feature_count))
 }
 
 /// Fits linfa-bayes's `MultinomialNb` on sparse rows, densified one batch at a time.
@@ -428,6 +481,19 @@ mod tests {
         let parts = LinfaParams::read(&m.unwrap(), 3, 5).unwrap();
         assert_eq!(whole.feature_count, parts.feature_count);
         assert_eq!(whole.class_count, parts.class_count);
+    }
+
+    #[test]
+    fn summed_batches_equal_one_row_per_sentence() {
+        let rows: Vec<SparseRow> = (0..20_000)
+            .map(|i| vec![(i % 5, 1.0 + (i % 3) as f64), (5 + i % 2, 2.0)])
+            .collect();
+        let targets: Vec<usize> = (0..20_000).map(|i| ((i * 7) % 4) as usize).collect();
+        let per_row =
+            LinfaParams::read(&fit_linfa(&rows, &targets, 7, 1.0).unwrap(), 4, 7).unwrap();
+        let (class_count, feature_count) = fit_counts(&rows, &targets, 4, 7, 1.0).unwrap();
+        assert_eq!(class_count, per_row.class_count);
+        assert_eq!(feature_count, per_row.feature_count);
     }
 
     #[test]
