@@ -45,6 +45,14 @@ pub struct Scratch {
     pub probs: Vec<f64>,
 }
 
+impl Scratch {
+    /// The feature columns found by the last [`Scorer::features`] or [`Scorer::score`]
+    /// call (after `score` with sublinear or binary features they are sorted).
+    pub fn features(&self) -> &[u32] {
+        &self.feats
+    }
+}
+
 /// The outcome for one sentence (the probabilities stay in the scratch space).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Outcome {
@@ -147,7 +155,8 @@ impl Scorer {
         }
     }
 
-    /// The feature columns of `text`, one per occurrence, into `scratch.feats`.
+    /// The feature columns of `text`, one per occurrence, into `scratch.feats` (read them
+    /// with [`Scratch::features`]).
     pub fn features(&self, text: &str, scratch: &mut Scratch) {
         let Scratch {
             cache, word, feats, ..

@@ -1,0 +1,122 @@
+//! Property tests: the scorer never panics and always gives probabilities, its fast cached
+//! path finds exactly the features the training pipeline finds, a saved model predicts as
+//! the original, and the binary writes one line per input line.
+
+mod common;
+use claimscan::corpus::{load, CsvOptions, Example};
+use claimscan::model::{sparse_row, train, Settings};
+use claimscan::text::{Pipeline, TextConfig};
+use claimscan::{persist, Scorer, Scratch};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn fixture_examples() -> Vec<Example> {
+    load(&common::fixture("golden.csv"), &CsvOptions::default()).unwrap()
+}
+
+fn scorer(text: TextConfig) -> Scorer {
+    let s = Settings {
+        text,
+        ..Settings::default()
+    };
+    Scorer::new(&train(&fixture_examples(), &s.check().unwrap()).unwrap())
+}
+
+/// Text made of fixture words, stop words, punctuation, unusual Unicode and noise.
+fn texty() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        Just("attackers".to_string()),
+        Just("Scammers".to_string()),
+        Just("the".to_string()),
+        Just("model".to_string()),
+        Just("bill".to_string()),
+        Just("don't".to_string()),
+        Just("ÉTÉ".to_string()),
+        Just("\u{2019}".to_string()),
+        "[a-z]{1,8}",
+        "\\PC{0,6}",
+    ];
+    let sep = prop_oneof![
+        Just(" "),
+        Just(", "),
+        Just("-"),
+        Just("\t"),
+        Just("'"),
+        Just("")
+    ];
+    prop::collection::vec((word, sep), 0..30)
+        .prop_map(|v| v.into_iter().map(|(w, s)| format!("{w}{s}")).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn scoring_never_panics_and_probabilities_sum_to_one(text in any::<String>()) {
+        let s = scorer(TextConfig::default());
+        let mut scratch = Scratch::default();
+        let out = s.score(&text, &mut scratch);
+        prop_assert!(out.best < s.labels().len());
+        prop_assert!(scratch.probs.iter().all(|p| p.is_finite() && *p >= 0.0));
+        prop_assert!((scratch.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cached_path_finds_the_training_pipeline_features(
+        text in texty(),
+        stem in any::<bool>(),
+        stop_words in any::<bool>(),
+        bigrams in any::<bool>(),
+    ) {
+        let config = TextConfig { stem, stop_words, bigrams };
+        let s = scorer(config.clone());
+        let mut scratch = Scratch::default();
+        // twice, so the second run goes through the warm cache
+        for _ in 0..2 {
+            let mut fast = scratch_feats(&s, &text, &mut scratch);
+            fast.sort_unstable();
+            let mut terms = Vec::new();
+            Pipeline::new(config.clone()).terms(&text, &mut terms);
+            let mut slow: Vec<u32> = terms.iter().filter_map(|t| s.model().vocab.get(t)).collect();
+            slow.sort_unstable();
+            prop_assert_eq!(fast, slow);
+            let row = sparse_row(&terms, &s.model().vocab, &s.model().settings);
+            prop_assert!(row.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+    }
+
+    #[test]
+    fn save_then_load_predicts_the_same(texts in prop::collection::vec(texty(), 1..8), bigrams in any::<bool>()) {
+        let settings = Settings { text: TextConfig { bigrams, ..TextConfig::default() }, alpha: 0.7, ..Settings::default() };
+        let model = train(&fixture_examples(), &settings.check().unwrap()).unwrap();
+        let loaded = persist::from_bytes(&persist::to_bytes(&model), Path::new("m")).unwrap();
+        prop_assert_eq!(&loaded, &model);
+        let (a, b) = (Scorer::new(&model), Scorer::new(&loaded));
+        let (mut sa, mut sb) = (Scratch::default(), Scratch::default());
+        for t in &texts {
+            prop_assert_eq!(a.score(t, &mut sa), b.score(t, &mut sb));
+            prop_assert_eq!(&sa.probs, &sb.probs);
+        }
+    }
+}
+
+fn scratch_feats(s: &Scorer, text: &str, scratch: &mut Scratch) -> Vec<u32> {
+    s.features(text, scratch);
+    scratch.features().to_vec()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn binary_writes_one_line_per_input_line(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..80), 1..40)) {
+        let mut input = Vec::new();
+        for l in &lines {
+            input.extend(l.iter().copied().filter(|&b| b != b'\n'));
+            input.push(b'\n');
+        }
+        let out = common::claimscan().arg("predict").write_stdin(input).output().unwrap();
+        prop_assert!(out.status.success());
+        prop_assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), lines.len());
+    }
+}
