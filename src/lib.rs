@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod scorer;
+pub mod split;
 pub mod text;
 pub mod vocab;
 

@@ -182,8 +182,20 @@ pub type SparseRow = Vec<(u32, f64)>;
 /// # Errors
 /// Fewer than two distinct labels, or an estimator failure.
 pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
+    sorted_labels(examples)?;
+    count(examples, settings)
+}
+
+/// Counts `examples` into a model; unlike [`train`], one label is enough (a shard or an
+/// update may hold a single class).
+///
+/// # Errors
+/// No examples, or an estimator failure.
+pub fn count(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
     let settings = settings.get();
-    let labels = sorted_labels(examples)?;
+    let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+    labels.sort_unstable();
+    labels.dedup();
     let pipeline = Pipeline::new(settings.text.clone());
     let docs: Vec<Vec<String>> = examples
         .par_iter()
@@ -210,6 +222,90 @@ pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
         fit_counts(&rows, &targets, labels.len(), vocab.len(), settings.alpha)?;
     Ok(Model {
         settings: settings.clone(),
+        labels,
+        vocab,
+        class_count,
+        feature_count,
+    })
+}
+
+/// Whether models with these settings can be merged or updated exactly: pruning by
+/// `min_df` or `max_features` throws counts away that a later merge would need.
+fn check_mergeable(s: &Settings) -> Result<()> {
+    if s.min_df != 1 || s.max_features.is_some() {
+        return Err(Error::Param(format!(
+            "a model trained with --min-df {}{} cannot be merged or updated exactly \
+             (pruned terms are gone); train it with --min-df 1 and no --max-features",
+            s.min_df,
+            s.max_features
+                .map_or(String::new(), |m| format!(" --max-features {m}"))
+        )));
+    }
+    Ok(())
+}
+
+/// Adds `examples` to `model` without its original corpus: new words and new labels
+/// included. The result equals training on all rows at once.
+///
+/// # Errors
+/// The model was pruned (see [`merge`]), or the examples cannot be counted.
+pub fn update(model: &Model, examples: &[Example]) -> Result<Model> {
+    check_mergeable(&model.settings)?;
+    let settings = model.settings.clone().check()?;
+    let new = count(examples, &settings)?;
+    merge(&[model.clone(), new])
+}
+
+/// Combines models counted on disjoint shards with the same settings into the model that
+/// counting all shards together gives: labels and vocabularies are united, counts added.
+///
+/// # Errors
+/// No models, settings that differ, or pruned models (`min_df` > 1 or `max_features`).
+pub fn merge(models: &[Model]) -> Result<Model> {
+    let first = models
+        .first()
+        .ok_or_else(|| Error::Param("nothing to merge".into()))?;
+    for (i, m) in models.iter().enumerate() {
+        if m.settings != first.settings {
+            return Err(Error::Param(format!(
+                "model {} was trained with other settings than model 1 ({:?} vs {:?})",
+                i + 1,
+                m.settings,
+                first.settings
+            )));
+        }
+    }
+    check_mergeable(&first.settings)?;
+    let mut labels: Vec<String> = models.iter().flat_map(|m| m.labels.clone()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let vocab = Vocabulary::from_terms(
+        models
+            .iter()
+            .flat_map(|m| m.vocab.terms().iter().cloned())
+            .collect(),
+    );
+    let (nc, nv) = (labels.len(), vocab.len());
+    let mut class_count = vec![0u64; nc];
+    let mut feature_count = vec![0.0; nc * nv];
+    for m in models {
+        let cols: Vec<usize> = m
+            .vocab
+            .terms()
+            .iter()
+            .map(|t| vocab.get(t).expect("united above") as usize)
+            .collect();
+        for (c, label) in m.labels.iter().enumerate() {
+            let to = labels.binary_search(label).expect("united above");
+            class_count[to] += m.class_count[c];
+            let row = &mut feature_count[to * nv..(to + 1) * nv];
+            for (f, &x) in m.class_row(c).iter().enumerate() {
+                row[cols[f]] += x;
+            }
+        }
+    }
+    Ok(Model {
+        settings: first.settings.clone(),
         labels,
         vocab,
         class_count,
@@ -408,6 +504,7 @@ impl LinfaParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::TextConfig;
 
     fn ex(text: &str, label: &str) -> Example {
         Example {
@@ -494,6 +591,85 @@ mod tests {
         let (class_count, feature_count) = fit_counts(&rows, &targets, 4, 7, 1.0).unwrap();
         assert_eq!(class_count, per_row.class_count);
         assert_eq!(feature_count, per_row.feature_count);
+    }
+
+    fn corpus() -> Vec<Example> {
+        [
+            ("cheap open models cut the bill", "reward:cost"),
+            ("no licence fees at all", "reward:cost"),
+            ("attackers exploit the model server", "risk:security"),
+            ("a poisoned checkpoint hides a backdoor", "risk:security"),
+            ("scammers clone voices of relatives", "risk:misuse"),
+            ("the meeting starts at nine", "neutral"),
+        ]
+        .iter()
+        .map(|(t, l)| ex(t, l))
+        .collect()
+    }
+
+    #[test]
+    fn merged_shards_equal_one_training_run() {
+        let s = Settings {
+            text: TextConfig {
+                bigrams: true,
+                ..TextConfig::default()
+            },
+            ..Settings::default()
+        }
+        .check()
+        .unwrap();
+        let all = corpus();
+        let whole = train(&all, &s).unwrap();
+        let shards: Vec<Model> = all.chunks(2).map(|c| count(c, &s).unwrap()).collect();
+        assert_eq!(merge(&shards).unwrap(), whole);
+        let mut reversed = shards.clone();
+        reversed.reverse();
+        assert_eq!(merge(&reversed).unwrap(), whole);
+    }
+
+    #[test]
+    fn update_adds_words_and_labels() {
+        let s = Settings::default().check().unwrap();
+        let all = corpus();
+        let first = train(&all[..4], &s).unwrap();
+        let updated = update(&first, &all[4..]).unwrap();
+        assert_eq!(updated, train(&all, &s).unwrap());
+        assert!(updated.labels.contains(&"risk:misuse".to_string()));
+    }
+
+    #[test]
+    fn merge_refuses_other_settings_and_pruned_models() {
+        let all = corpus();
+        let a = train(&all, &Settings::default().check().unwrap()).unwrap();
+        let b = train(
+            &all,
+            &Settings {
+                alpha: 0.5,
+                ..Settings::default()
+            }
+            .check()
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(merge(&[a.clone(), b])
+            .unwrap_err()
+            .to_string()
+            .contains("model 2 was trained with other settings"));
+        let pruned = train(
+            &all,
+            &Settings {
+                min_df: 2,
+                ..Settings::default()
+            }
+            .check()
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(update(&pruned, &all)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be merged or updated exactly"));
+        assert!(merge(&[]).is_err());
     }
 
     #[test]

@@ -158,7 +158,7 @@ fn info_describes_the_model() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["train", "predict", "info", "eval", "tune"] {
+    for sub in ["train", "predict", "info", "eval", "tune", "bench", "merge"] {
         let (code, out, _) = run(&[sub, "--help"], "");
         assert_eq!(code, 0);
         assert!(out.contains("Usage: claimscan"), "{sub}: {out}");

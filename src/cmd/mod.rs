@@ -3,6 +3,7 @@
 mod bench;
 mod eval;
 mod info;
+mod merge;
 mod predict;
 mod train;
 mod tune;
@@ -27,6 +28,8 @@ pub enum Command {
     Tune(tune::Args),
     /// Measure classification throughput, single-threaded and on all cores.
     Bench(bench::Args),
+    /// Combine models trained on disjoint shards into one.
+    Merge(merge::Args),
 }
 
 /// Runs one subcommand.
@@ -38,6 +41,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Eval(a) => eval::run(a),
         Command::Tune(a) => tune::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Merge(a) => merge::run(a),
     }
 }
 

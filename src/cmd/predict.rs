@@ -25,6 +25,14 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// one sentence per line
+    Lines,
+    /// split lines into sentences
+    Sentences,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -44,6 +52,19 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "T")]
     threads: Option<usize>,
+    /// `lines`: one sentence per line; `sentences`: split each line into sentences (each
+    /// output carries its line number and byte offset).
+    #[arg(long, value_enum, default_value = "lines")]
+    split: Split,
+    /// Read the input as CSV with a header row (one output per record).
+    #[arg(long)]
+    csv: bool,
+    /// With --csv: the column holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME", requires = "csv")]
+    text_column: String,
+    /// With --csv: a column whose value each output carries as `id`.
+    #[arg(long, value_name = "NAME", requires = "csv")]
+    id_column: Option<String>,
     /// Input files, one sentence per line (default or `-`: stdin).
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -66,6 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         top: args.top.min(model.labels.len()),
         threshold: args.threshold,
         explain: args.explain,
+        split: args.split,
+        ids: args.id_column.is_some(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -80,14 +103,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = 0u64;
     for path in &inputs {
-        let stats = if path.as_os_str() == "-" {
-            let stdin = std::io::stdin();
-            stream(stdin.lock(), &render, &pool, &mut out)
+        let input: Box<dyn Read> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
         } else {
-            let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
-            stream(f, &render, &pool, &mut out)
-        }
-        .with_context(|| format!("{}", path.display()))?;
+            Box::new(std::fs::File::open(path).with_context(|| format!("{}", path.display()))?)
+        };
+        let stats = if args.csv {
+            let cols = (args.text_column.as_str(), args.id_column.as_deref());
+            stream_csv(input, path, cols, &render, &pool, &mut out)?
+        } else {
+            stream(input, &render, &pool, &mut out)
+                .with_context(|| format!("{}", path.display()))?
+        };
         if stats.invalid_utf8 > 0 {
             eprintln!(
                 "claimscan: warning: {}: {} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
@@ -195,6 +222,89 @@ pub(super) fn stream<R: Read, W: Write>(
     }
 }
 
+/// Reads CSV records from `input` in chunks and writes one output per record.
+fn stream_csv<W: Write>(
+    input: Box<dyn Read>,
+    path: &std::path::Path,
+    (text_col, id_col): (&str, Option<&str>),
+    render: &Render,
+    pool: &rayon::ThreadPool,
+    out: &mut W,
+) -> anyhow::Result<Stats> {
+    let name = path.display();
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = rdr.headers().with_context(|| format!("{name}:1"))?.clone();
+    let find = |col: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == col)
+            .with_context(|| {
+                let found: Vec<&str> = headers.iter().collect();
+                format!(
+                    "{name}:1: no column '{col}' in the header (columns found: {})",
+                    found.join(", ")
+                )
+            })
+    };
+    let ti = find(text_col)?;
+    let ii = id_col.map(find).transpose()?;
+    let mut stats = Stats::default();
+    let mut record = csv::StringRecord::new();
+    let mut recs: Vec<(Option<String>, String, u64)> = Vec::new();
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads())
+        .map(|_| std::sync::Mutex::new(Scratch::default()))
+        .collect();
+    loop {
+        recs.clear();
+        while recs.len() < CHUNK_LINES {
+            let more = rdr.read_record(&mut record).map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                anyhow::anyhow!("{name}:{line}: {}", csv_problem(&e))
+            })?;
+            if !more {
+                break;
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            recs.push((
+                ii.map(|i| record[i].to_string()),
+                record[ti].to_string(),
+                line,
+            ));
+        }
+        if recs.is_empty() {
+            return Ok(stats);
+        }
+        stats.lines += recs.len() as u64;
+        let step = recs.len().div_ceil(pool.current_num_threads() * 4).max(512);
+        let parts: Vec<Vec<u8>> = pool.install(|| {
+            recs.par_chunks(step)
+                .map(|part| {
+                    let i = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                    let mut s = scratches[i].lock().unwrap_or_else(|e| e.into_inner());
+                    let mut b = Vec::new();
+                    render.records(part, &mut s, &mut b);
+                    b
+                })
+                .collect()
+        });
+        for b in parts {
+            out.write_all(&b)?;
+        }
+    }
+}
+
+fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("expected {expected_len} fields like the header, found {len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// How each line is written.
 pub(super) struct Render<'a> {
     scorer: &'a Scorer,
@@ -202,11 +312,24 @@ pub(super) struct Render<'a> {
     top: usize,
     threshold: Option<f64>,
     explain: Option<usize>,
+    split: Split,
+    ids: bool,
+}
+
+/// Where an output comes from.
+pub(super) struct Meta<'a> {
+    line: u64,
+    offset: Option<usize>,
+    id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct JsonLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<usize>,
     text: &'a str,
     label: &'a str,
     polarity: &'a str,
@@ -253,6 +376,8 @@ impl<'a> Render<'a> {
             top: 1,
             threshold: None,
             explain: None,
+            split: Split::Lines,
+            ids: false,
         }
     }
 
@@ -275,15 +400,53 @@ impl<'a> Render<'a> {
                     String::from_utf8_lossy(bytes)
                 }
             };
-            self.line(&text, chunk.first_line + i as u64, scratch, &mut order, out);
+            let line = chunk.first_line + i as u64;
+            match self.split {
+                Split::Lines => {
+                    let meta = Meta {
+                        line,
+                        offset: None,
+                        id: None,
+                    };
+                    self.line(&text, &meta, scratch, &mut order, out);
+                }
+                Split::Sentences => {
+                    for (offset, sentence) in claimscan::split::sentences(&text) {
+                        let meta = Meta {
+                            line,
+                            offset: Some(offset),
+                            id: None,
+                        };
+                        self.line(sentence, &meta, scratch, &mut order, out);
+                    }
+                }
+            }
         }
         bad
+    }
+
+    /// Renders CSV records (id, text, line) into `out`.
+    fn records(
+        &self,
+        recs: &[(Option<String>, String, u64)],
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) {
+        let mut order = Vec::new();
+        for (id, text, line) in recs {
+            let meta = Meta {
+                line: *line,
+                offset: None,
+                id: id.as_deref(),
+            };
+            self.line(text, &meta, scratch, &mut order, out);
+        }
     }
 
     fn line(
         &self,
         text: &str,
-        lineno: u64,
+        meta: &Meta,
         s: &mut Scratch,
         order: &mut Vec<usize>,
         out: &mut Vec<u8>,
@@ -316,6 +479,13 @@ impl<'a> Render<'a> {
                 } else {
                     b','
                 };
+                if self.ids {
+                    field(out, meta.id.unwrap_or(""), self.format);
+                    out.push(sep);
+                }
+                if let Some(offset) = meta.offset {
+                    let _ = write!(out, "{}{}{offset}{}", meta.line, sep as char, sep as char);
+                }
                 out.extend_from_slice(label.as_bytes());
                 out.push(sep);
                 push_probability(out, outcome.probability);
@@ -337,7 +507,9 @@ impl<'a> Render<'a> {
             Format::Json => {
                 let (polarity, category) = polarity_category(label);
                 let j = JsonLine {
-                    line: lineno,
+                    id: meta.id,
+                    line: meta.line,
+                    offset: meta.offset,
                     text,
                     label,
                     polarity,

@@ -13,6 +13,10 @@ pub struct Args {
     /// Where to write the model.
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
+    /// Add the rows to this existing model instead of starting afresh (its settings are
+    /// used; the training options below are ignored). --out may name the same file.
+    #[arg(long, value_name = "MODEL")]
+    update: Option<PathBuf>,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -29,7 +33,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let examples = args.data.load()?;
-    let model = claimscan::model::train(&examples, &settings)?;
+    let model = match &args.update {
+        Some(base) => claimscan::model::update(&claimscan::persist::load(base)?, &examples)?,
+        None => claimscan::model::train(&examples, &settings)?,
+    };
     claimscan::persist::save(&model, &args.out)?;
     eprintln!(
         "trained on {} rows from {}: {} classes, {} features, {:.3} s",

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 600) each, one after the other, with seeds
+# made from the committed fixtures and the shipped model. Needs cargo-fuzz
+# (`cargo install cargo-fuzz`); on a stable toolchain RUSTC_BOOTSTRAP=1 lets it build.
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${SECONDS_EACH:-600}
+mkdir -p corpus/model_loader corpus/csv_loader corpus/text_pipeline
+cp ../models/claims.model corpus/model_loader/shipped.model
+cp ../tests/fixtures/golden.csv corpus/csv_loader/golden.csv
+head -c 4000 ../corpus/claims.csv > corpus/csv_loader/claims-head.csv
+cp ../tests/fixtures/probe.txt corpus/text_pipeline/probe.txt
+export RUSTC_BOOTSTRAP=1
+for t in model_loader csv_loader text_pipeline; do
+    echo "== $t: $secs s"
+    cargo fuzz run -O "$t" -- -max_total_time="$secs" -rss_limit_mb=4096 2>&1 | grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+== ERROR|SUMMARY|artifact)" || true
+done
