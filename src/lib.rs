@@ -12,6 +12,7 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod persist;
+pub mod report;
 pub mod scorer;
 pub mod split;
 pub mod text;

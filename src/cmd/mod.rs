@@ -5,6 +5,7 @@ mod eval;
 mod info;
 mod merge;
 mod predict;
+mod report;
 mod train;
 mod tune;
 
@@ -30,6 +31,8 @@ pub enum Command {
     Bench(bench::Args),
     /// Combine models trained on disjoint shards into one.
     Merge(merge::Args),
+    /// Summarise the claims of whole documents, as text or a self-contained HTML page.
+    Report(report::Args),
 }
 
 /// Runs one subcommand.
@@ -42,6 +45,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Tune(a) => tune::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Report(a) => report::run(a),
     }
 }
 

@@ -1,0 +1,62 @@
+//! `claimscan report`: per-document summary of risk and reward claims, as text or HTML.
+
+use super::ModelArg;
+use anyhow::Context;
+use claimscan::report::{to_html, DocReport};
+use claimscan::Scorer;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Also write one self-contained HTML page with every sentence highlighted.
+    #[arg(long, value_name = "OUT.html")]
+    html: Option<PathBuf>,
+    /// Documents (plain text; default or `-`: stdin).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let model = args.model.load()?;
+    let scorer = Scorer::new(&model);
+    let inputs = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let mut docs = Vec::new();
+    for path in &inputs {
+        let mut bytes = Vec::new();
+        if path.as_os_str() == "-" {
+            std::io::stdin().read_to_end(&mut bytes).context("stdin")?;
+        } else {
+            bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let name = if path.as_os_str() == "-" {
+            "stdin".to_string()
+        } else {
+            path.display().to_string()
+        };
+        docs.push(DocReport::new(&name, &text, &scorer));
+    }
+    if docs.iter().all(|d| d.claims.is_empty()) {
+        eprintln!("claimscan: no sentences in the input");
+        return Ok(ExitCode::from(1));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for d in &docs {
+        writeln!(out, "{}", d.to_text())?;
+    }
+    out.flush()?;
+    if let Some(html) = &args.html {
+        claimscan::persist::write_atomic(html, to_html(&docs, "claimscan report").as_bytes())?;
+        eprintln!("wrote {}", html.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,463 @@
+//! Whole-document reports: every sentence classified, counts per label, the risk / reward
+//! balance, the most confident claim of each category and the least certain sentences,
+//! as plain text or as one self-contained HTML page.
+
+use crate::scorer::{Scorer, Scratch};
+use crate::split::sentences;
+use std::fmt::Write;
+
+/// One classified sentence of a document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    /// 0-based line of the document.
+    pub line: usize,
+    /// Byte offset of the sentence in its line.
+    pub offset: usize,
+    pub text: String,
+    /// Index into the model's labels.
+    pub label: usize,
+    pub probability: f64,
+}
+
+/// A classified document.
+#[derive(Clone, Debug)]
+pub struct DocReport {
+    pub name: String,
+    pub lines: Vec<String>,
+    pub claims: Vec<Claim>,
+    pub labels: Vec<String>,
+}
+
+/// The polarity of a label: `risk`, `reward` or anything else (`neutral`).
+fn polarity(label: &str) -> &str {
+    label.split_once(':').map_or(label, |(p, _)| p)
+}
+
+impl DocReport {
+    /// Splits `text` into sentences and classifies each.
+    pub fn new(name: &str, text: &str, scorer: &Scorer) -> DocReport {
+        let mut scratch = Scratch::default();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut claims = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            for (offset, s) in sentences(line) {
+                let out = scorer.score(s, &mut scratch);
+                claims.push(Claim {
+                    line: i,
+                    offset,
+                    text: s.to_string(),
+                    label: out.best,
+                    probability: out.probability,
+                });
+            }
+        }
+        DocReport {
+            name: name.to_string(),
+            lines,
+            claims,
+            labels: scorer.labels().to_vec(),
+        }
+    }
+
+    /// Sentences per label, most frequent first (ties: label order); labels with none left out.
+    pub fn counts(&self) -> Vec<(&str, usize)> {
+        let mut n = vec![0usize; self.labels.len()];
+        self.claims.iter().for_each(|c| n[c.label] += 1);
+        let mut out: Vec<(&str, usize)> = self
+            .labels
+            .iter()
+            .zip(n)
+            .filter(|(_, k)| *k > 0)
+            .map(|(l, k)| (l.as_str(), k))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        out
+    }
+
+    /// (risk claims, reward claims).
+    pub fn risk_reward(&self) -> (usize, usize) {
+        let count = |p: &str| {
+            self.claims
+                .iter()
+                .filter(|c| polarity(&self.labels[c.label]) == p)
+                .count()
+        };
+        (count("risk"), count("reward"))
+    }
+
+    /// For each non-neutral label present, its `n` most confident sentences.
+    pub fn most_confident(&self, n: usize) -> Vec<(&str, Vec<&Claim>)> {
+        let mut out = Vec::new();
+        for (i, label) in self.labels.iter().enumerate() {
+            if !label.contains(':') {
+                continue;
+            }
+            let mut cs: Vec<&Claim> = self.claims.iter().filter(|c| c.label == i).collect();
+            if cs.is_empty() {
+                continue;
+            }
+            cs.sort_by(|a, b| {
+                b.probability
+                    .total_cmp(&a.probability)
+                    .then((a.line, a.offset).cmp(&(b.line, b.offset)))
+            });
+            cs.truncate(n);
+            out.push((label.as_str(), cs));
+        }
+        out
+    }
+
+    /// The `n` sentences with the lowest best probability.
+    pub fn least_sure(&self, n: usize) -> Vec<&Claim> {
+        let mut cs: Vec<&Claim> = self.claims.iter().collect();
+        cs.sort_by(|a, b| {
+            a.probability
+                .total_cmp(&b.probability)
+                .then((a.line, a.offset).cmp(&(b.line, b.offset)))
+        });
+        cs.truncate(n);
+        cs
+    }
+
+    /// The plain-text report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let (risk, reward) = self.risk_reward();
+        let _ = writeln!(s, "== {} ({} sentences)", self.name, self.claims.len());
+        let share = |k: usize| {
+            if risk + reward == 0 {
+                0.0
+            } else {
+                100.0 * k as f64 / (risk + reward) as f64
+            }
+        };
+        let _ = writeln!(
+            s,
+            "risk claims: {risk} ({:.0}%), reward claims: {reward} ({:.0}%)",
+            share(risk),
+            share(reward)
+        );
+        let _ = writeln!(s, "\nclaims per label:");
+        for (label, n) in self.counts() {
+            let _ = writeln!(s, "  {n:>5}  {label}");
+        }
+        let _ = writeln!(s, "\nmost confident claims:");
+        for (label, cs) in self.most_confident(3) {
+            let _ = writeln!(s, "  {label}");
+            for c in cs {
+                let _ = writeln!(
+                    s,
+                    "    {:.2}  line {}: {}",
+                    c.probability,
+                    c.line + 1,
+                    c.text
+                );
+            }
+        }
+        let _ = writeln!(s, "\nleast certain sentences:");
+        for c in self.least_sure(5) {
+            let _ = writeln!(
+                s,
+                "  {:.2}  {}  line {}: {}",
+                c.probability,
+                self.labels[c.label],
+                c.line + 1,
+                c.text
+            );
+        }
+        s
+    }
+}
+
+/// Background colour of each label in the HTML report: warm for risks, cool for rewards.
+fn colour(label: &str) -> &'static str {
+    match label {
+        "risk:security" => "#fca5a5",
+        "risk:misuse" => "#fdba74",
+        "risk:ip" => "#fcd34d",
+        "risk:control" => "#f9a8d4",
+        "risk:bias" => "#d8b4fe",
+        "risk:privacy" => "#fda4af",
+        "risk:misinformation" => "#e7c39a",
+        "reward:innovation" => "#86efac",
+        "reward:accessibility" => "#67e8f9",
+        "reward:cost" => "#bef264",
+        "reward:transparency" => "#93c5fd",
+        l if polarity(l) == "risk" => "#fecaca",
+        l if polarity(l) == "reward" => "#bbf7d0",
+        _ => "#e5e7eb",
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn class_name(label: &str) -> String {
+    label.replace(':', "-")
+}
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { font: 16px/1.6 Georgia, "Times New Roman", serif; color: #1f2937; margin: 0 auto; max-width: 60rem; padding: 1.5rem 2rem 4rem; }
+h1, h2, h3, .legend, .summary, figure, table { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+.meta { color: #6b7280; font-size: .85rem; margin-top: 0; }
+.doc { border-top: 2px solid #e5e7eb; margin-top: 2rem; padding-top: 1rem; }
+.summary { display: flex; flex-wrap: wrap; gap: .5rem 2rem; font-size: .9rem; }
+.balance { display: flex; height: .9rem; width: 100%; border-radius: .3rem; overflow: hidden; background: #e5e7eb; margin: .6rem 0 1rem; }
+.balance .risk { background: #ef4444; } .balance .reward { background: #22c55e; }
+.legend { display: flex; flex-wrap: wrap; gap: .3rem .9rem; font-size: .8rem; margin: .8rem 0; padding: 0; list-style: none; }
+.legend li { display: flex; align-items: center; gap: .3rem; }
+.swatch { display: inline-block; width: .9rem; height: .9rem; border-radius: .2rem; }
+figure { margin: 1rem 0; }
+figcaption { font-size: .85rem; color: #4b5563; margin-bottom: .3rem; }
+svg text { font: 12px system-ui, sans-serif; fill: #1f2937; }
+.text p { margin: 0 0 .8rem; }
+.s { border-radius: .2rem; padding: .05rem .1rem; position: relative; }
+.s.risk { border-bottom: 2px solid #b91c1c; }
+.s.reward { border-bottom: 2px dashed #15803d; }
+.s.neutral { background: none; }
+.s:not(.neutral):hover::after { content: attr(data-label) " · " attr(data-p); position: absolute; left: 0; top: 100%; z-index: 2; white-space: nowrap; background: #111827; color: #fff; font: 12px system-ui, sans-serif; padding: .15rem .4rem; border-radius: .25rem; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; margin: .5rem 0 1rem; }
+th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
+td:first-child { white-space: nowrap; }
+td.p { white-space: nowrap; font-variant-numeric: tabular-nums; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .doc { break-before: page; border: none; }
+  .doc:first-of-type { break-before: auto; }
+  .s { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .s:not(.neutral)::after { content: " [" attr(data-short) "]"; font: 7pt system-ui, sans-serif; color: #374151; vertical-align: super; }
+  figure, table, .legend { break-inside: avoid; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+/// One self-contained HTML page (no scripts, fonts or requests) for `docs`.
+pub fn to_html(docs: &[DocReport], title: &str) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n\
+         <p class=\"meta\">claimscan {} · {} document(s) · sentences highlighted by claim: \
+         warm colours and a solid underline for risks, cool colours and a dashed underline for \
+         rewards, none for neutral. Hover a sentence for its label and probability.</p>\n",
+        escape(title),
+        escape(title),
+        env!("CARGO_PKG_VERSION"),
+        docs.len()
+    );
+    for d in docs {
+        doc_html(&mut h, d);
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+fn doc_html(h: &mut String, d: &DocReport) {
+    let (risk, reward) = d.risk_reward();
+    let total = risk + reward;
+    let pct = |k: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            100.0 * k as f64 / total as f64
+        }
+    };
+    let _ = writeln!(h, "<section class=\"doc\">\n<h2>{}</h2>", escape(&d.name));
+    let _ = writeln!(
+        h,
+        "<div class=\"summary\"><span><b>{}</b> sentences</span><span><b>{risk}</b> risk claims ({:.0}%)</span>\
+         <span><b>{reward}</b> reward claims ({:.0}%)</span><span><b>{}</b> neutral</span></div>",
+        d.claims.len(),
+        pct(risk),
+        pct(reward),
+        d.claims.len() - total
+    );
+    let _ = writeln!(
+        h,
+        "<div class=\"balance\" role=\"img\" aria-label=\"risk {:.0}%, reward {:.0}%\">\
+         <div class=\"risk\" style=\"width:{:.2}%\"></div><div class=\"reward\" style=\"width:{:.2}%\"></div></div>",
+        pct(risk),
+        pct(reward),
+        pct(risk),
+        pct(reward)
+    );
+    // legend
+    h.push_str("<ul class=\"legend\">");
+    for l in &d.labels {
+        let _ = write!(
+            h,
+            "<li><span class=\"swatch\" style=\"background:{}\"></span>{}</li>",
+            colour(l),
+            escape(l)
+        );
+    }
+    h.push_str("</ul>\n");
+    chart(h, d);
+    // the text
+    h.push_str("<div class=\"text\">\n");
+    let mut claims = d.claims.iter().peekable();
+    for (i, line) in d.lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        h.push_str("<p>");
+        let mut at = 0;
+        while let Some(c) = claims.next_if(|c| c.line == i) {
+            h.push_str(&escape(&line[at..c.offset]));
+            let label = &d.labels[c.label];
+            let short = label.split_once(':').map_or(label.as_str(), |(_, c)| c);
+            let _ = write!(
+                h,
+                "<span class=\"s {} {}\" style=\"background:{}\" data-label=\"{}\" data-short=\"{}\" data-p=\"{:.2}\" title=\"{} ({:.2})\">{}</span>",
+                polarity(label).replace(|c: char| !c.is_alphanumeric(), ""),
+                class_name(label),
+                if polarity(label) == "risk" || polarity(label) == "reward" { colour(label) } else { "transparent" },
+                escape(label),
+                escape(short),
+                c.probability,
+                escape(label),
+                c.probability,
+                escape(&c.text)
+            );
+            at = c.offset + c.text.len();
+        }
+        h.push_str(&escape(&line[at..]));
+        h.push_str("</p>\n");
+    }
+    h.push_str("</div>\n");
+    // tables
+    h.push_str("<h3>Most confident claims</h3>\n<table><tr><th>label</th><th>p</th><th>sentence</th></tr>\n");
+    for (label, cs) in d.most_confident(2) {
+        for c in cs {
+            let _ = writeln!(
+                h,
+                "<tr><td><span class=\"swatch\" style=\"background:{}\"></span> {}</td><td class=\"p\">{:.2}</td><td>{}</td></tr>",
+                colour(label),
+                escape(label),
+                c.probability,
+                escape(&c.text)
+            );
+        }
+    }
+    h.push_str("</table>\n<h3>Least certain sentences</h3>\n<table><tr><th>label</th><th>p</th><th>sentence</th></tr>\n");
+    for c in d.least_sure(5) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"p\">{:.2}</td><td>{}</td></tr>",
+            escape(&d.labels[c.label]),
+            c.probability,
+            escape(&c.text)
+        );
+    }
+    h.push_str("</table>\n</section>\n");
+}
+
+/// A horizontal bar chart (inline SVG) of claims per non-neutral label.
+fn chart(h: &mut String, d: &DocReport) {
+    let rows: Vec<(&str, usize)> = d
+        .labels
+        .iter()
+        .filter(|l| l.contains(':'))
+        .map(|l| {
+            (
+                l.as_str(),
+                d.claims.iter().filter(|c| d.labels[c.label] == *l).count(),
+            )
+        })
+        .collect();
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let (bar_h, label_w, width) = (18, 170, 560);
+    let height = rows.len() * (bar_h + 6) + 4;
+    let _ = write!(
+        h,
+        "<figure class=\"chart\"><figcaption>Claims per category</figcaption>\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"claims per category\">"
+    );
+    for (i, (label, n)) in rows.iter().enumerate() {
+        let y = 2 + i * (bar_h + 6);
+        let w = ((width - label_w - 40) as f64 * *n as f64 / max as f64).round();
+        let _ = write!(
+            h,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+             <rect class=\"bar\" data-label=\"{}\" x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"{bar_h}\" rx=\"3\" fill=\"{}\" stroke=\"#6b7280\" stroke-width=\"0.5\"/>\
+             <text x=\"{}\" y=\"{}\">{n}</text>",
+            label_w - 8,
+            y + 13,
+            escape(label),
+            escape(label),
+            colour(label),
+            label_w as f64 + w + 6.0,
+            y + 13
+        );
+    }
+    h.push_str("</svg></figure>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Example;
+    use crate::model::{train, Settings};
+
+    fn scorer() -> Scorer {
+        let ex = |t: &str, l: &str| Example {
+            text: t.into(),
+            label: l.into(),
+            line: 0,
+        };
+        let data = [
+            ex("scammers clone voices to defraud", "risk:misuse"),
+            ex("open models cut the bill", "reward:cost"),
+            ex("the meeting starts at nine", "neutral"),
+        ];
+        Scorer::new(&train(&data, &Settings::default().check().unwrap()).unwrap())
+    }
+
+    const DOC: &str = "Scammers clone voices. Open models cut the bill.\n\nThe meeting starts at nine. Bring <b>&</b> snacks.\n";
+
+    #[test]
+    fn counts_balance_and_ranking() {
+        let r = DocReport::new("doc", DOC, &scorer());
+        assert_eq!(r.claims.len(), 4);
+        assert_eq!(r.risk_reward(), (1, 1));
+        assert_eq!(r.counts()[0], ("neutral", 2));
+        let mc = r.most_confident(1);
+        assert_eq!(mc.len(), 2);
+        assert!(
+            r.least_sure(1)[0].probability
+                <= r.claims.iter().map(|c| c.probability).fold(1.0, f64::min)
+        );
+        let t = r.to_text();
+        assert!(
+            t.contains("risk claims: 1 (50%), reward claims: 1 (50%)"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped_self_contained_and_marks_every_sentence() {
+        let r = DocReport::new("a <doc>", DOC, &scorer());
+        let h = to_html(&[r], "Report");
+        assert_eq!(h.matches("<span class=\"s ").count(), 4);
+        assert_eq!(h.matches("<span class=\"s risk ").count(), 1);
+        assert!(h.contains("a &lt;doc&gt;") && h.contains("&lt;b&gt;&amp;&lt;/b&gt;"));
+        assert!(!h.contains("<script") && !h.contains("src=") && !h.contains("<link"));
+        assert!(!h.contains("https://") && !h.contains("@import") && !h.contains("url("));
+    }
+}
