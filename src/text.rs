@@ -49,34 +49,70 @@ pub enum Word<'a> {
 /// A word is a maximal run of Unicode alphanumeric characters; an apostrophe (`'` or `’`)
 /// between two alphanumerics stays inside the word (as `'`), so "don't" is one word and
 /// "open-source" is two. `buf` is scratch space reused across calls.
-pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    buf.clear();
-    let bytes = text.as_bytes();
+pub fn for_each_word(text: &str, buf: &mut String, f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        ascii_words(text, buf, f);
+    } else {
+        unicode_words(text, buf, f);
+    }
+}
+
+/// [`for_each_word`] for ASCII text: the same rules, but a word that is already lower case
+/// is handed over as a slice of `text`, without copying.
+fn ascii_words(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    let b = text.as_bytes();
+    let n = b.len();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            // ASCII fast path: same rules as below, without decoding.
-            if b.is_ascii_alphanumeric() {
-                buf.push(b.to_ascii_lowercase() as char);
-            } else if b == b'\'' && !buf.is_empty() && next_is_alnum(text, i + 1) {
-                buf.push('\'');
-            } else if !buf.is_empty() {
-                flush(buf, &mut f);
-            }
+    while i < n {
+        while i < n && !b[i].is_ascii_alphanumeric() {
             i += 1;
-            continue;
         }
-        let c = text[i..].chars().next().expect("i is on a char boundary");
-        let len = c.len_utf8();
+        if i == n {
+            break;
+        }
+        let start = i;
+        let mut upper = false;
+        loop {
+            while i < n && b[i].is_ascii_alphanumeric() {
+                upper |= b[i].is_ascii_uppercase();
+                i += 1;
+            }
+            if i + 1 < n && b[i] == b'\'' && b[i + 1].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let word = &text[start..i];
+        if upper {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            f(buf);
+        } else {
+            f(word);
+        }
+    }
+}
+
+/// [`for_each_word`] for any text.
+fn unicode_words(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    buf.clear();
+    for (i, c) in text.char_indices() {
         if c.is_alphanumeric() {
-            buf.extend(c.to_lowercase());
-        } else if c == '\u{2019}' && !buf.is_empty() && next_is_alnum(text, i + len) {
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        } else if (c == '\'' || c == '\u{2019}')
+            && !buf.is_empty()
+            && next_is_alnum(text, i + c.len_utf8())
+        {
             buf.push('\'');
         } else if !buf.is_empty() {
             flush(buf, &mut f);
         }
-        i += len;
     }
     if !buf.is_empty() {
         flush(buf, &mut f);
@@ -345,6 +381,23 @@ mod tests {
             words("Größe ÉTÉ 東京 naïve"),
             ["größe", "été", "東京", "naïve"]
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_equals_the_unicode_path() {
+        let samples = [
+            "Open-Source AI, e.g. Llama 3.1!",
+            "don't 'quote' it's x' 'y O'NEIL rock'n'roll ''a'' b''c",
+            "ALL CAPS and MiXeD case123 4you",
+            "  \t\r trailing' ",
+            "",
+        ];
+        for s in samples {
+            let (mut a, mut u) = (Vec::new(), Vec::new());
+            ascii_words(s, &mut String::new(), |w| a.push(w.to_string()));
+            unicode_words(s, &mut String::new(), |w| u.push(w.to_string()));
+            assert_eq!(a, u, "{s:?}");
+        }
     }
 
     #[test]
