@@ -65,30 +65,21 @@ fn benches(c: &mut Criterion) {
         .iter()
         .map(|e| model.labels.binary_search(&e.label).unwrap())
         .collect();
-    let rows: Vec<_> = texts
-        .iter()
-        .map(|t| {
-            let mut terms = Vec::new();
-            pipeline.terms(t, &mut terms);
-            sparse_row(&terms, &model.vocab, &model.settings)
-        })
-        .collect();
+    let featurise = |texts: &[&str]| -> Vec<_> {
+        texts
+            .iter()
+            .map(|t| {
+                let mut terms = Vec::new();
+                pipeline.terms(t, &mut terms);
+                sparse_row(&terms, &model.vocab, &model.settings)
+            })
+            .collect()
+    };
+    let rows = featurise(&texts);
     let nb = fit_linfa(&rows, &targets, model.vocab.len(), model.settings.alpha).unwrap();
     g.bench_function(
         BenchmarkId::new("linfa dense predict batch", texts.len()),
-        |b| {
-            b.iter(|| {
-                let rows: Vec<_> = texts
-                    .iter()
-                    .map(|t| {
-                        let mut terms = Vec::new();
-                        pipeline.terms(t, &mut terms);
-                        sparse_row(&terms, &model.vocab, &model.settings)
-                    })
-                    .collect();
-                black_box(nb.predict(&densify(&rows, model.vocab.len())))
-            })
-        },
+        |b| b.iter(|| black_box(nb.predict(&densify(&featurise(&texts), model.vocab.len())))),
     );
     g.finish();
 

@@ -69,22 +69,7 @@ pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Ex
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(Error::data(path, Some(1), "empty file: no header row"));
     }
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| {
-                let found: Vec<&str> = headers.iter().collect();
-                Error::data(
-                    path,
-                    Some(1),
-                    format!(
-                        "no column '{name}' in the header (columns found: {})",
-                        found.join(", ")
-                    ),
-                )
-            })
-    };
+    let find = |name: &str| find_column(&headers, name, path);
     let (ti, li) = (find(&opts.text_column)?, find(&opts.label_column)?);
     let mut examples = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -132,7 +117,29 @@ pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Ex
     Ok(examples)
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+/// The index of column `name` in `headers`.
+///
+/// # Errors
+/// No such column: the message lists the columns found.
+pub fn find_column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
+    headers
+        .iter()
+        .position(|h| h.trim() == name)
+        .ok_or_else(|| {
+            let found: Vec<&str> = headers.iter().collect();
+            Error::data(
+                path,
+                Some(1),
+                format!(
+                    "no column '{name}' in the header (columns found: {})",
+                    found.join(", ")
+                ),
+            )
+        })
+}
+
+/// A CSV reading error as a positioned [`Error`].
+pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     let msg = match e.kind() {
         csv::ErrorKind::UnequalLengths {

@@ -231,21 +231,12 @@ fn stream_csv<W: Write>(
     pool: &rayon::ThreadPool,
     out: &mut W,
 ) -> anyhow::Result<Stats> {
-    let name = path.display();
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = rdr.headers().with_context(|| format!("{name}:1"))?.clone();
-    let find = |col: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == col)
-            .with_context(|| {
-                let found: Vec<&str> = headers.iter().collect();
-                format!(
-                    "{name}:1: no column '{col}' in the header (columns found: {})",
-                    found.join(", ")
-                )
-            })
-    };
+    let headers = rdr
+        .headers()
+        .map_err(|e| claimscan::corpus::csv_error(path, e))?
+        .clone();
+    let find = |col: &str| claimscan::corpus::find_column(&headers, col, path);
     let ti = find(text_col)?;
     let ii = id_col.map(find).transpose()?;
     let mut stats = Stats::default();
@@ -257,10 +248,9 @@ fn stream_csv<W: Write>(
     loop {
         recs.clear();
         while recs.len() < CHUNK_LINES {
-            let more = rdr.read_record(&mut record).map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                anyhow::anyhow!("{name}:{line}: {}", csv_problem(&e))
-            })?;
+            let more = rdr
+                .read_record(&mut record)
+                .map_err(|e| claimscan::corpus::csv_error(path, e))?;
             if !more {
                 break;
             }
@@ -290,18 +280,6 @@ fn stream_csv<W: Write>(
         for b in parts {
             out.write_all(&b)?;
         }
-    }
-}
-
-fn csv_problem(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("expected {expected_len} fields like the header, found {len}")
-        }
-        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
-        _ => e.to_string(),
     }
 }
 
