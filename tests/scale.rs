@@ -98,7 +98,7 @@ fn merged_shards_equal_one_run_and_settings_must_match() {
             "--out",
             other.to_str().unwrap(),
             "--alpha",
-            "0.5",
+            "0.25",
         ],
         "",
     );
