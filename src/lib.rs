@@ -5,6 +5,18 @@
 //! through linfa-bayes, [`scorer`] compiles them into a sparse table for fast prediction,
 //! [`persist`] reads and writes model files, and [`metrics`] measures a model.
 //! The library never prints, exits or panics on user input.
+//!
+//! ```
+//! use claimscan::{embedded_model, Scorer, Scratch};
+//!
+//! let model = embedded_model()?;
+//! let scorer = Scorer::new(&model);
+//! let mut scratch = Scratch::default(); // reuse it for every sentence
+//! let out = scorer.score("Open models cut our cloud bill in half.", &mut scratch);
+//! assert_eq!(scorer.labels()[out.best], "reward:cost");
+//! assert!((scratch.probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+//! # Ok::<(), claimscan::Error>(())
+//! ```
 
 pub mod corpus;
 pub mod cv;
