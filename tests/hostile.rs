@@ -2,7 +2,7 @@
 //! panic, a lost line or a half-written model.
 
 mod common;
-use common::{claimscan, fixture, run, train};
+use common::{claimscan, fixture, run, train, train_to};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -249,16 +249,7 @@ fn refuses_to_write_over_the_input_csv() {
     let csv = dir.path().join("d.csv");
     std::fs::copy(fixture("golden.csv"), &csv).unwrap();
     let before = std::fs::read(&csv).unwrap();
-    let (code, _, err) = run(
-        &[
-            "train",
-            "--data",
-            csv.to_str().unwrap(),
-            "--out",
-            csv.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, err) = train_to(&csv, &csv, &[]);
     assert_eq!(code, 2);
     assert!(
         err.contains("refusing to write the model over the input CSV"),

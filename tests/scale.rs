@@ -1,7 +1,7 @@
 //! Incremental training, merging shard models, and predict as a per-shard filter.
 
 mod common;
-use common::{fixture, run, train};
+use common::{fixture, run, train, train_to};
 use std::path::{Path, PathBuf};
 
 /// Writes the fixture's rows `pick`ed by index into a CSV in `dir`.
@@ -69,16 +69,7 @@ fn merged_shards_equal_one_run_and_settings_must_match() {
     for k in 0..3 {
         let csv = shard(dir.path(), &format!("s{k}.csv"), |i| i % 3 == k);
         let m = dir.path().join(format!("s{k}.model"));
-        let (code, _, err) = run(
-            &[
-                "train",
-                "--data",
-                csv.to_str().unwrap(),
-                "--out",
-                m.to_str().unwrap(),
-            ],
-            "",
-        );
+        let (code, err) = train_to(&csv, &m, &[]);
         assert_eq!(code, 0, "{err}");
         models.push(m.to_str().unwrap().to_string());
     }

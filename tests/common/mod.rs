@@ -30,18 +30,24 @@ pub fn run(args: &[&str], stdin: impl Into<Vec<u8>>) -> (i32, String, String) {
     )
 }
 
-/// Trains a model on `csv` into `dir` and returns its path.
-pub fn train(dir: &Path, csv: &Path, extra: &[&str]) -> PathBuf {
-    let model = dir.join("m.model");
+/// Runs `claimscan train --data csv --out out extra...`; returns (exit code, stderr).
+pub fn train_to(csv: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
     let mut args = vec![
         "train",
         "--data",
         csv.to_str().unwrap(),
         "--out",
-        model.to_str().unwrap(),
+        out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     let (code, _, err) = run(&args, "");
+    (code, err)
+}
+
+/// Trains a model on `csv` into `dir` and returns its path.
+pub fn train(dir: &Path, csv: &Path, extra: &[&str]) -> PathBuf {
+    let model = dir.join("m.model");
+    let (code, err) = train_to(csv, &model, extra);
     assert_eq!(code, 0, "train failed: {err}");
     model
 }
