@@ -147,15 +147,7 @@ fn train_csv(content: &[u8], extra: &[&str]) -> (i32, String, bool) {
     let csv = dir.path().join("data.csv");
     std::fs::write(&csv, content).unwrap();
     let out = dir.path().join("out.model");
-    let mut args = vec![
-        "train",
-        "--data",
-        csv.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let (code, _, err) = run(&args, "");
+    let (code, err) = train_to(&csv, &out, extra);
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     (
         code,

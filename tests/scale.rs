@@ -116,21 +116,18 @@ fn csv_input_carries_ids_and_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), &fixture("golden.csv"), &[]);
     let input = "doc,body\nx-1,\"Scammers clone voices, again\"\nx-2,The model has seven billion parameters\n";
-    let (code, out, err) = run(
-        &[
-            "predict",
-            "--model",
-            m.to_str().unwrap(),
-            "--csv",
-            "--text-column",
-            "body",
-            "--id-column",
-            "doc",
-            "--format",
-            "json",
-        ],
-        input,
-    );
+    let ms = m.to_str().unwrap();
+    let args = [
+        "predict",
+        "--model",
+        ms,
+        "--csv",
+        "--text-column",
+        "body",
+        "--id-column",
+        "doc",
+    ];
+    let (code, out, err) = run(&[&args[..], &["--format", "json"]].concat(), input);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<serde_json::Value> = out
         .lines()
@@ -143,19 +140,7 @@ fn csv_input_carries_ids_and_line_numbers() {
     );
     assert_eq!(rows[0]["text"], "Scammers clone voices, again");
     assert_eq!(rows[1]["id"], "x-2");
-    let (code, out, _) = run(
-        &[
-            "predict",
-            "--model",
-            m.to_str().unwrap(),
-            "--csv",
-            "--text-column",
-            "body",
-            "--id-column",
-            "doc",
-        ],
-        input,
-    );
+    let (code, out, _) = run(&args, input);
     assert_eq!(code, 0);
     assert!(
         out.lines().nth(1).unwrap().starts_with("x-2\tneutral\t"),
