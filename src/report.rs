@@ -172,12 +172,12 @@ impl DocReport {
 /// Background colour of each label in the HTML report: warm for risks, cool for rewards.
 fn colour(label: &str) -> &'static str {
     match label {
-        "risk:security" => "#fca5a5",
+        "risk:security" => "#f87171",
         "risk:misuse" => "#fdba74",
         "risk:ip" => "#fcd34d",
         "risk:control" => "#f9a8d4",
         "risk:bias" => "#d8b4fe",
-        "risk:privacy" => "#fda4af",
+        "risk:privacy" => "#e879f9",
         "risk:misinformation" => "#e7c39a",
         "reward:innovation" => "#86efac",
         "reward:accessibility" => "#67e8f9",
