@@ -628,6 +628,31 @@ mod tests {
     }
 
     #[test]
+    fn merged_sublinear_shards_equal_one_run_within_1e_9() {
+        let s = Settings {
+            sublinear_tf: true,
+            ..Settings::default()
+        }
+        .check()
+        .unwrap();
+        let mut all = corpus();
+        all.push(ex(
+            "cheap cheap cheap cheap models, cheap bill",
+            "reward:cost",
+        ));
+        let whole = train(&all, &s).unwrap();
+        let shards: Vec<Model> = all.chunks(3).map(|c| count(c, &s).unwrap()).collect();
+        let merged = merge(&shards).unwrap();
+        assert_eq!(
+            (&merged.labels, &merged.vocab, &merged.class_count),
+            (&whole.labels, &whole.vocab, &whole.class_count)
+        );
+        for (a, b) in merged.feature_count.iter().zip(&whole.feature_count) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+
+    #[test]
     fn update_adds_words_and_labels() {
         let s = Settings::default().check().unwrap();
         let all = corpus();

@@ -35,10 +35,9 @@ fn gnu_parallel_sharding_matches_one_run() {
     }
     let (ok, out) = recipe("parallel.sh");
     assert!(ok, "{out}");
-    assert!(
-        out.contains("map/reduce training: merged model is byte-identical"),
-        "{out}"
-    );
+    // byte-identical with whole-number counts; with the shipped sublinear counts the bytes
+    // may differ by summation order, and the predictions must still be identical
+    assert!(out.contains("map/reduce training: merged model"), "{out}");
     assert!(out.contains("identical to the unsharded run"), "{out}");
 }
 

@@ -135,9 +135,14 @@ pub struct TrainOpts {
     /// Decision rule: multinomial, complement or bernoulli.
     #[arg(long, default_value = "multinomial", value_parser = parse_variant)]
     pub variant: Variant,
-    /// Count a repeated term 1 + ln(tf) times.
-    #[arg(long)]
+    /// Count a repeated term 1 + ln(tf) times (the default: it won the cross-validated
+    /// search on the corpus).
+    #[arg(long, conflicts_with = "raw_tf")]
     pub sublinear_tf: bool,
+    /// Count a repeated term tf times (plain multinomial counts; whole-number counts make
+    /// merged models byte-identical to one training run).
+    #[arg(long)]
+    pub raw_tf: bool,
     /// Uniform class priors instead of the class frequencies.
     #[arg(long)]
     pub uniform_prior: bool,
@@ -160,7 +165,7 @@ impl TrainOpts {
             max_features: self.max_features,
             alpha: self.alpha,
             variant: self.variant,
-            sublinear_tf: self.sublinear_tf,
+            sublinear_tf: !self.raw_tf,
             fit_prior: !self.uniform_prior,
         };
         Ok(s.check()?)
@@ -188,9 +193,15 @@ pub fn settings_flags(s: &Settings) -> String {
     if s.variant != Variant::Multinomial {
         f.push(format!("--variant {}", s.variant));
     }
-    if s.sublinear_tf {
-        f.push("--sublinear-tf".into());
-    }
+    // explicit either way, so the line means the same whatever the defaults
+    f.push(
+        if s.sublinear_tf {
+            "--sublinear-tf"
+        } else {
+            "--raw-tf"
+        }
+        .into(),
+    );
     if !s.fit_prior {
         f.push("--uniform-prior".into());
     }
