@@ -126,6 +126,8 @@ impl Settings {
     pub fn feature_value(&self, tf: u32) -> f64 {
         match (self.variant, self.sublinear_tf) {
             (Variant::Bernoulli, _) => 1.0,
+            // most terms occur once in a sentence: 1 + ln 1 is exactly 1, without the ln
+            (_, true) if tf == 1 => 1.0,
             (_, true) => 1.0 + f64::from(tf).ln(),
             (_, false) => f64::from(tf),
         }

@@ -39,6 +39,10 @@ pub struct Scratch {
     word: String,
     feats: Vec<u32>,
     counted: Vec<(u32, u32)>,
+    /// Per feature column: (sentence stamp, position in `counted`), to count repeats in
+    /// one pass without sorting.
+    slots: Vec<(u32, u32)>,
+    stamp: u32,
     /// Joint log-likelihood per class of the last sentence scored.
     pub jll: Vec<f64>,
     /// Posterior probability per class of the last sentence scored.
@@ -47,7 +51,7 @@ pub struct Scratch {
 
 impl Scratch {
     /// The feature columns found by the last [`Scorer::features`] or [`Scorer::score`]
-    /// call (after `score` with sublinear or binary features they are sorted).
+    /// call, one per occurrence, in text order.
     pub fn features(&self) -> &[u32] {
         &self.feats
     }
@@ -131,12 +135,14 @@ impl Scorer {
     /// Scores `text`: fills `scratch.jll` and `scratch.probs` and returns the best class.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
         self.features(text, scratch);
+        if self.counts_needed {
+            count_unsorted(scratch, self.weights.len() / self.n_classes.max(1));
+        }
         let jll = &mut scratch.jll;
         jll.clear();
         jll.extend_from_slice(&self.bias);
         let known = scratch.feats.len();
         if self.counts_needed {
-            count(&mut scratch.feats, &mut scratch.counted);
             for &(f, n) in &scratch.counted {
                 let v = self.model.settings.feature_value(n);
                 add(jll, self.weights(f), v);
@@ -248,6 +254,38 @@ fn pair(a: u32, b: u32) -> u64 {
 fn add(acc: &mut [f64], w: &[f64], v: f64) {
     for (a, w) in acc.iter_mut().zip(w) {
         *a += v * w;
+    }
+}
+
+/// Counts each distinct column of `scratch.feats` into `scratch.counted`, in order of first
+/// occurrence, in one pass (a stamped slot per column instead of a sort).
+fn count_unsorted(scratch: &mut Scratch, n_features: usize) {
+    let Scratch {
+        feats,
+        counted,
+        slots,
+        stamp,
+        ..
+    } = scratch;
+    if slots.len() != n_features {
+        slots.clear();
+        slots.resize(n_features, (u32::MAX, 0));
+        *stamp = 0;
+    }
+    *stamp = stamp.wrapping_add(1);
+    if *stamp == u32::MAX {
+        slots.iter_mut().for_each(|s| *s = (u32::MAX, 0));
+        *stamp = 0;
+    }
+    counted.clear();
+    for &f in feats.iter() {
+        let slot = &mut slots[f as usize];
+        if slot.0 == *stamp {
+            counted[slot.1 as usize].1 += 1;
+        } else {
+            *slot = (*stamp, counted.len() as u32);
+            counted.push((f, 1));
+        }
     }
 }
 
@@ -409,13 +447,15 @@ mod tests {
 
     #[test]
     fn table_agrees_with_linfa_predict_and_parameters() {
-        for bigrams in [false, true] {
+        for (bigrams, sublinear_tf) in [(false, false), (true, false), (false, true), (true, true)]
+        {
             let settings = Settings {
                 text: TextConfig {
                     bigrams,
                     ..TextConfig::default()
                 },
                 alpha: 0.3,
+                sublinear_tf,
                 ..Settings::default()
             };
             let m = model(settings.clone());
@@ -423,6 +463,7 @@ mod tests {
             let pipeline = Pipeline::new(settings.text.clone());
             let probe = [
                 "attackers exploit a poisoned backdoor",
+                "scammers scammers scammers clone clone voices",
                 "cheap open models cut the bill",
                 "scammers clone voices, phishing staff",
                 "the method starts monday",
