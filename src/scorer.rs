@@ -121,6 +121,11 @@ impl Scorer {
         &self.labels
     }
 
+    /// Number of feature columns.
+    fn n_features(&self) -> usize {
+        self.weights.len() / self.n_classes.max(1)
+    }
+
     /// The weights of feature column `f`, one per class.
     pub fn weights(&self, f: u32) -> &[f64] {
         let c = self.n_classes;
@@ -136,7 +141,7 @@ impl Scorer {
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
         self.features(text, scratch);
         if self.counts_needed {
-            count_unsorted(scratch, self.weights.len() / self.n_classes.max(1));
+            count_unsorted(scratch, self.n_features());
         }
         let jll = &mut scratch.jll;
         jll.clear();
@@ -221,7 +226,7 @@ impl Scorer {
         scratch: &mut Scratch,
     ) -> Vec<(String, f64)> {
         self.features(text, scratch);
-        count(&mut scratch.feats, &mut scratch.counted);
+        count_unsorted(scratch, self.n_features());
         let mut out: Vec<(u32, f64)> = scratch
             .counted
             .iter()
@@ -285,18 +290,6 @@ fn count_unsorted(scratch: &mut Scratch, n_features: usize) {
         } else {
             *slot = (*stamp, counted.len() as u32);
             counted.push((f, 1));
-        }
-    }
-}
-
-/// Sorts `feats` and counts each distinct column.
-fn count(feats: &mut [u32], out: &mut Vec<(u32, u32)>) {
-    feats.sort_unstable();
-    out.clear();
-    for &f in feats.iter() {
-        match out.last_mut() {
-            Some((g, n)) if *g == f => *n += 1,
-            _ => out.push((f, 1)),
         }
     }
 }
