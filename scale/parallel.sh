@@ -4,21 +4,17 @@
 #
 #   bash scale/parallel.sh [CORPUS.csv] [INPUT.txt] [SHARDS]
 #
-# Defaults: corpus/claims.csv, a 200,000-line stream from `claimscan bench`'s generator is
-# not needed: the corpus texts themselves, repeated, are the input. Exit 0 only when the
-# merged model predicts exactly what the unsharded model predicts, line for line.
+# Defaults: corpus/claims.csv; as input, the corpus texts repeated 60 times; 4 shards.
+# Exit 0 only when the sharded prediction equals one unsharded run, line for line.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scale/common.sh
+source "$(dirname "$0")/common.sh"
 corpus=${1:-$root/corpus/claims.csv}
 shards=${3:-4}
-bin=${CLAIMSCAN:-$root/target/release/claimscan}
-[ -x "$bin" ] || (cd "$root" && cargo build --release --quiet)
 command -v parallel >/dev/null || { echo "GNU parallel is not installed (apt-get install parallel)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/claimscan-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# Settings: the shipped model's, without pruning (merging needs every count).
-settings=$("$bin" info | sed -n 's/^settings: *//p' | sed -E 's/--min-df [0-9]+//; s/--max-features [0-9]+//')
 echo "settings: $settings"
 
 # input to classify

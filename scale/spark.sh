@@ -4,14 +4,14 @@
 #
 #   bash scale/spark.sh [CORPUS.csv] [SHARDS]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scale/common.sh
+source "$(dirname "$0")/common.sh"
 corpus=${1:-$root/corpus/claims.csv}
 shards=${2:-4}
-bin=${CLAIMSCAN:-$root/target/release/claimscan}
-[ -x "$bin" ] || (cd "$root" && cargo build --release --quiet)
 command -v java >/dev/null || { echo "Spark needs Java (apt-get install openjdk-17-jre-headless)" >&2; exit 2; }
 venv=$root/scale/.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import pyspark" 2>/dev/null || "$venv/bin/pip" install -q --disable-pip-version-check "pyspark>=3.5"
 export PYSPARK_PYTHON="$venv/bin/python"
-exec "$venv/bin/python" "$root/scale/spark_job.py" "$bin" "$corpus" "$shards"
+# shellcheck disable=SC2086
+exec "$venv/bin/python" "$root/scale/spark_job.py" "$bin" "$corpus" "$shards" $settings

@@ -14,22 +14,9 @@ import tempfile
 
 from pyspark import SparkConf, SparkContext
 
-binary, corpus, shards = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# the training flags come from spark.sh (the shipped settings without pruning)
+binary, corpus, shards, flags = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 work = tempfile.mkdtemp(prefix="claimscan-spark.")
-info = subprocess.run([binary, "info"], capture_output=True, text=True, check=True).stdout
-flags = next(l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("settings:"))
-# merging needs every count: no pruning
-clean = []
-skip = False
-for f in flags:
-    if skip:
-        skip = False
-        continue
-    if f in ("--min-df", "--max-features"):
-        skip = True
-        continue
-    clean.append(f)
-flags = clean
 
 sc = SparkContext(conf=SparkConf().setMaster(f"local[{shards}]").setAppName("claimscan"))
 sc.setLogLevel("ERROR")
