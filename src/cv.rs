@@ -7,7 +7,7 @@
 use crate::corpus::Example;
 use crate::error::{Error, Result};
 use crate::metrics::{mean_std, Report};
-use crate::model::{train, Model, Settings, ValidSettings, Variant};
+use crate::model::{train, Model, Norm, Settings, ValidSettings, Variant};
 use crate::scorer::{Scorer, Scratch};
 use crate::text::TextConfig;
 use rayon::prelude::*;
@@ -191,30 +191,100 @@ fn run_group(
         .collect())
 }
 
-/// The search space of `tune`.
+/// One set of features for [`tune`]: word unigrams, bigrams, character n-grams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Features {
+    pub words: bool,
+    pub bigrams: bool,
+    pub char_ngrams: Option<(u8, u8)>,
+}
+
+/// How training rows are weighted before counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transform {
+    pub sublinear_tf: bool,
+    pub idf: bool,
+    pub norm: Norm,
+}
+
+/// A decision rule and its smoothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rule {
+    pub variant: Variant,
+    pub fit_prior: bool,
+    pub weight_norm: bool,
+}
+
+/// The staged search of `tune`.
+///
+/// Stage 1 crosses every feature set with every transform (raw or sublinear tf, idf or
+/// not, L2 length norm or not) and every decision rule (multinomial with fitted or uniform
+/// priors, Complement NB with and without weight normalisation; Bernoulli on binary
+/// counts) at a few alphas, with stemming on, no stop words and min-df 1. Stage 2 takes the
+/// `refine` best (feature set, transform) pairs of stage 1 and crosses them with stemming,
+/// stop words, min-df and a finer alpha grid. Every candidate is cross-validated with the
+/// same folds.
 #[derive(Clone, Debug)]
 pub struct Grid {
+    pub features: Vec<Features>,
+    pub transforms: Vec<Transform>,
+    pub rules: Vec<Rule>,
     pub alphas: Vec<f64>,
-    pub bigrams: Vec<bool>,
+    pub bernoulli_alphas: Vec<f64>,
+    pub refine: usize,
+    pub fine_alphas: Vec<f64>,
     pub stem: Vec<bool>,
     pub stop_words: Vec<bool>,
     pub min_df: Vec<usize>,
-    pub variants: Vec<Variant>,
-    pub sublinear_tf: Vec<bool>,
-    pub fit_prior: Vec<bool>,
 }
 
 impl Default for Grid {
     fn default() -> Self {
+        let f = |words, bigrams, char_ngrams| Features {
+            words,
+            bigrams,
+            char_ngrams,
+        };
+        let mut transforms = Vec::new();
+        for sublinear_tf in [false, true] {
+            for idf in [false, true] {
+                for norm in [Norm::None, Norm::L2] {
+                    transforms.push(Transform {
+                        sublinear_tf,
+                        idf,
+                        norm,
+                    });
+                }
+            }
+        }
+        let r = |variant, fit_prior, weight_norm| Rule {
+            variant,
+            fit_prior,
+            weight_norm,
+        };
         Grid {
-            alphas: vec![0.05, 0.1, 0.2, 0.5, 1.0],
-            bigrams: vec![false, true],
+            features: vec![
+                f(true, false, None),
+                f(true, true, None),
+                f(false, false, Some((3, 5))),
+                f(true, false, Some((3, 5))),
+                f(true, false, Some((2, 4))),
+                f(true, true, Some((3, 5))),
+            ],
+            transforms,
+            rules: vec![
+                r(Variant::Multinomial, true, false),
+                r(Variant::Multinomial, false, false),
+                r(Variant::Complement, true, false),
+                r(Variant::Complement, true, true),
+            ],
+            alphas: vec![0.1, 0.3, 1.0],
+            bernoulli_alphas: vec![0.1, 0.3, 1.0],
+            refine: 3,
+            fine_alphas: vec![0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
             stem: vec![true, false],
             stop_words: vec![false, true],
             min_df: vec![1, 2],
-            variants: Variant::ALL.to_vec(),
-            sublinear_tf: vec![false, true],
-            fit_prior: vec![true, false],
         }
     }
 }
@@ -223,91 +293,216 @@ impl Default for Grid {
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub settings: Settings,
+    /// The search stage that tried it (1 or 2).
+    pub stage: u8,
     pub accuracy: Spread,
     pub macro_f1: Spread,
     pub polarity_accuracy: Spread,
 }
 
-/// Cross-validates every distinct setting of `grid`; best macro-F1 first (ties: higher
-/// accuracy, then the order of the grid).
-///
-/// # Errors
-/// As for [`cross_validate`].
-pub fn tune(examples: &[Example], grid: &Grid, k: usize, seed: u64) -> Result<Vec<Candidate>> {
-    let mut groups: Vec<(ValidSettings, Vec<Settings>)> = Vec::new();
-    for &stem in &grid.stem {
-        for &stop_words in &grid.stop_words {
-            for &bigrams in &grid.bigrams {
-                for &min_df in &grid.min_df {
-                    for transform in 0..3 {
-                        let text = TextConfig {
-                            stem,
-                            stop_words,
-                            bigrams,
-                        };
-                        let cands = candidates(grid, &text, min_df, transform);
-                        if let Some(first) = cands.first() {
-                            groups.push((first.clone().check()?, cands));
-                        }
-                    }
-                }
-            }
+/// The settings of one counting group and its candidates.
+fn group(
+    features: Features,
+    transform: Transform,
+    (stem, stop_words, min_df): (bool, bool, usize),
+    rules: &[Rule],
+    alphas: &[f64],
+) -> Vec<Settings> {
+    let text = TextConfig {
+        stem,
+        stop_words,
+        bigrams: features.bigrams,
+        words: features.words,
+        char_ngrams: features.char_ngrams,
+    };
+    let mut out = Vec::new();
+    for rule in rules {
+        for &alpha in alphas {
+            out.push(Settings {
+                text: text.clone(),
+                min_df,
+                max_features: None,
+                alpha,
+                variant: rule.variant,
+                sublinear_tf: transform.sublinear_tf,
+                fit_prior: rule.fit_prior,
+                idf: transform.idf,
+                norm: transform.norm,
+                weight_norm: rule.weight_norm,
+            });
         }
     }
-    let mut out = Vec::new();
-    for (base, cands) in &groups {
-        let results = run_group(examples, base, cands, k, seed)?;
-        for (settings, r) in cands.iter().zip(results) {
+    out
+}
+
+/// Cross-validates every candidate of every group; appends the results.
+fn run_groups(
+    examples: &[Example],
+    groups: Vec<Vec<Settings>>,
+    stage: u8,
+    k: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize),
+    out: &mut Vec<Candidate>,
+) -> Result<()> {
+    let n = groups.len();
+    for (i, cands) in groups.into_iter().enumerate() {
+        progress(i, n);
+        let Some(first) = cands.first() else { continue };
+        let base = first.clone().check()?;
+        let results = run_group(examples, &base, &cands, k, seed)?;
+        for (settings, r) in cands.into_iter().zip(results) {
             out.push(Candidate {
-                settings: settings.clone(),
+                settings,
+                stage,
                 accuracy: r.accuracy(),
                 macro_f1: r.macro_f1(),
                 polarity_accuracy: r.polarity_accuracy(),
             });
         }
     }
-    out.sort_by(|a, b| {
+    progress(n, n);
+    Ok(())
+}
+
+fn rank(c: &mut [Candidate]) {
+    c.sort_by(|a, b| {
         b.macro_f1
             .mean
             .total_cmp(&a.macro_f1.mean)
             .then(b.accuracy.mean.total_cmp(&a.accuracy.mean))
     });
-    Ok(out)
 }
 
-/// The candidates of one counting group: transform 0 = raw counts (multinomial,
-/// complement), 1 = sublinear counts (multinomial, complement), 2 = binary (Bernoulli).
-fn candidates(grid: &Grid, text: &TextConfig, min_df: usize, transform: u8) -> Vec<Settings> {
+/// Runs the staged search of `grid` (see [`Grid`]); best macro-F1 first (ties: higher
+/// accuracy, then the order tried). `progress(stage, done, of)` is called as groups finish.
+///
+/// # Errors
+/// As for [`cross_validate`].
+pub fn tune(
+    examples: &[Example],
+    grid: &Grid,
+    k: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(u8, usize, usize),
+) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
-    for &variant in &grid.variants {
-        let fits = match transform {
-            0 | 1 => variant != Variant::Bernoulli && grid.sublinear_tf.contains(&(transform == 1)),
-            _ => variant == Variant::Bernoulli,
-        };
-        if !fits {
-            continue;
+    let mut groups = Vec::new();
+    for &features in &grid.features {
+        for &transform in &grid.transforms {
+            groups.push(group(
+                features,
+                transform,
+                (true, false, 1),
+                &grid.rules,
+                &grid.alphas,
+            ));
         }
-        for &alpha in &grid.alphas {
-            // Complement NB ignores the priors: one candidate, not two.
-            let priors: &[bool] = if variant == Variant::Complement {
-                &[true]
-            } else {
-                &grid.fit_prior
-            };
-            for &fit_prior in priors {
-                out.push(Settings {
-                    text: text.clone(),
-                    min_df,
-                    max_features: None,
-                    alpha,
-                    variant,
-                    sublinear_tf: transform == 1,
-                    fit_prior,
-                });
+    }
+    if !grid.bernoulli_alphas.is_empty() {
+        let bernoulli = Rule {
+            variant: Variant::Bernoulli,
+            fit_prior: true,
+            weight_norm: false,
+        };
+        let binary = Transform {
+            sublinear_tf: false,
+            idf: false,
+            norm: Norm::None,
+        };
+        for &features in &grid.features {
+            groups.push(group(
+                features,
+                binary,
+                (true, false, 1),
+                &[bernoulli],
+                &grid.bernoulli_alphas,
+            ));
+        }
+    }
+    run_groups(
+        examples,
+        groups,
+        1,
+        k,
+        seed,
+        &mut |d, n| progress(1, d, n),
+        &mut out,
+    )?;
+    rank(&mut out);
+    // stage 2: the best (features, transform) pairs, refined
+    let mut best: Vec<(Features, Transform, Rule)> = Vec::new();
+    for c in &out {
+        let s = &c.settings;
+        let f = Features {
+            words: s.text.words,
+            bigrams: s.text.bigrams,
+            char_ngrams: s.text.char_ngrams,
+        };
+        let t = Transform {
+            sublinear_tf: s.sublinear_tf,
+            idf: s.idf,
+            norm: s.norm,
+        };
+        if !best.iter().any(|(bf, bt, _)| *bf == f && *bt == t) {
+            best.push((
+                f,
+                t,
+                Rule {
+                    variant: s.variant,
+                    fit_prior: s.fit_prior,
+                    weight_norm: s.weight_norm,
+                },
+            ));
+        }
+        if best.len() == grid.refine {
+            break;
+        }
+    }
+    let mut groups = Vec::new();
+    for (f, t, rule) in &best {
+        let rules: Vec<Rule> = if rule.variant == Variant::Bernoulli {
+            vec![*rule]
+        } else {
+            grid.rules.clone()
+        };
+        for &stem in &grid.stem {
+            for &stop_words in &grid.stop_words {
+                for &min_df in &grid.min_df {
+                    let stage1 = stem && !stop_words && min_df == 1;
+                    // stemming changes nothing without word features
+                    if !f.words && !f.bigrams && !stem {
+                        continue;
+                    }
+                    let alphas: Vec<f64> = grid
+                        .fine_alphas
+                        .iter()
+                        .copied()
+                        .filter(|a| !(stage1 && grid.alphas.contains(a)))
+                        .collect();
+                    let mut g = group(*f, *t, (stem, stop_words, min_df), &rules, &alphas);
+                    if stage1 {
+                        // the stage-1 alphas of this group are already measured
+                        g.retain(|s| !grid.alphas.contains(&s.alpha));
+                    }
+                    if !g.is_empty() {
+                        groups.push(g);
+                    }
+                }
             }
         }
     }
-    out
+    run_groups(
+        examples,
+        groups,
+        2,
+        k,
+        seed,
+        &mut |d, n| progress(2, d, n),
+        &mut out,
+    )?;
+    rank(&mut out);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -332,16 +527,62 @@ mod tests {
     }
 
     #[test]
-    fn grid_candidates_skip_meaningless_combinations() {
-        let g = Grid::default();
-        let t = TextConfig::default();
-        let raw = candidates(&g, &t, 1, 0);
-        // multinomial: 5 alphas x 2 priors; complement: 5 alphas
-        assert_eq!(raw.len(), 15);
-        let bin = candidates(&g, &t, 1, 2);
-        assert!(bin
+    fn staged_search_covers_the_grid_and_ranks_it() {
+        use crate::corpus::Example;
+        let rows = [
+            ("open models cut the bill", "cost"),
+            ("cheaper inference for everyone", "cost"),
+            ("no licence fees at all", "cost"),
+            ("the bill fell by half", "cost"),
+            ("attackers exploit the server", "security"),
+            ("a poisoned checkpoint hides a backdoor", "security"),
+            ("prompt injection leaks secrets", "security"),
+            ("attackers exploit a flaw", "security"),
+        ];
+        let ex: Vec<Example> = rows
             .iter()
-            .all(|s| s.variant == Variant::Bernoulli && !s.sublinear_tf));
-        assert_eq!(bin.len(), 10);
+            .map(|(t, l)| Example {
+                text: t.to_string(),
+                label: l.to_string(),
+                line: 0,
+            })
+            .collect();
+        let grid = Grid {
+            features: vec![
+                Features {
+                    words: true,
+                    bigrams: false,
+                    char_ngrams: None,
+                },
+                Features {
+                    words: false,
+                    bigrams: false,
+                    char_ngrams: Some((2, 3)),
+                },
+            ],
+            alphas: vec![0.5],
+            bernoulli_alphas: vec![0.5],
+            refine: 1,
+            fine_alphas: vec![0.5, 1.0],
+            ..Grid::default()
+        };
+        let mut calls = 0;
+        let ranked = tune(&ex, &grid, 2, 3, &mut |_, _, _| calls += 1).unwrap();
+        // stage 1: 2 features x 8 transforms x 4 rules x 1 alpha + 2 Bernoulli
+        let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
+        assert_eq!(stage1, 2 * 8 * 4 + 2);
+        assert!(ranked.iter().any(|c| c.stage == 2));
+        assert!(ranked
+            .windows(2)
+            .all(|w| w[0].macro_f1.mean >= w[1].macro_f1.mean));
+        assert!(calls > 0);
+        // no setting is tried twice
+        for (i, a) in ranked.iter().enumerate() {
+            assert!(
+                ranked[i + 1..].iter().all(|b| b.settings != a.settings),
+                "{:?} twice",
+                a.settings
+            );
+        }
     }
 }

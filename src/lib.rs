@@ -18,6 +18,7 @@
 //! # Ok::<(), claimscan::Error>(())
 //! ```
 
+pub mod calibrate;
 pub mod corpus;
 pub mod cv;
 pub mod error;

@@ -65,6 +65,48 @@ impl FromStr for Variant {
     }
 }
 
+/// Length normalisation of each training sentence's feature vector.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// Feature values as they are.
+    #[default]
+    None,
+    /// Each training sentence's vector divided by its Euclidean length (scikit-learn's
+    /// `TfidfVectorizer(norm="l2")`).
+    L2,
+}
+
+impl fmt::Display for Norm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Norm::None => "none",
+            Norm::L2 => "l2",
+        })
+    }
+}
+
+impl FromStr for Norm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(Norm::None),
+            "l2" => Ok(Norm::L2),
+            _ => Err(Error::Param(format!(
+                "unknown norm {s:?} (expected l2 or none)"
+            ))),
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_no_norm(n: &Norm) -> bool {
+    *n == Norm::None
+}
+
 /// Everything that decides a model, stored inside it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
@@ -78,6 +120,20 @@ pub struct Settings {
     pub sublinear_tf: bool,
     /// Use the class frequencies as priors; otherwise uniform priors.
     pub fit_prior: bool,
+    /// Weight each feature by its smoothed inverse document frequency,
+    /// `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `TfidfTransformer(smooth_idf=True)`),
+    /// in training and in scoring.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub idf: bool,
+    /// Length normalisation of each training sentence (Rennie et al. 2003, step 3). Scoring
+    /// does not normalise: it does not change a Complement NB decision, and the calibrated
+    /// temperature sets the scale of the probabilities.
+    #[serde(default, skip_serializing_if = "is_no_norm")]
+    pub norm: Norm,
+    /// Complement NB with weight normalisation (Rennie et al. 2003, "WCNB"; scikit-learn's
+    /// `ComplementNB(norm=True)`): each class's log weights divided by their sum.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub weight_norm: bool,
 }
 
 impl Default for Settings {
@@ -90,6 +146,9 @@ impl Default for Settings {
             variant: Variant::Multinomial,
             sublinear_tf: false,
             fit_prior: true,
+            idf: false,
+            norm: Norm::None,
+            weight_norm: false,
         }
     }
 }
@@ -112,6 +171,17 @@ impl Settings {
             )));
         }
         self.vocab_params().check()?;
+        self.text.check()?;
+        if self.weight_norm && self.variant != Variant::Complement {
+            return Err(Error::Param(
+                "--weight-norm applies to --variant complement only".into(),
+            ));
+        }
+        if self.variant == Variant::Bernoulli && (self.idf || self.norm != Norm::None) {
+            return Err(Error::Param(
+                "Bernoulli NB uses binary features: --idf and --norm do not apply".into(),
+            ));
+        }
         Ok(ValidSettings(self))
     }
 
@@ -161,6 +231,50 @@ pub struct Model {
     pub class_count: Vec<u64>,
     /// Summed feature values, `labels.len()` rows of `vocab.len()` columns, row-major.
     pub feature_count: Vec<f64>,
+    /// Per feature, its inverse document frequency in the training rows (empty unless
+    /// `settings.idf`).
+    pub idf: Vec<f64>,
+    /// Temperature and recommended threshold fitted on out-of-fold predictions, if the
+    /// model was trained with `--calibrate`.
+    pub calibration: Option<Calibration>,
+}
+
+/// How a model's raw scores become calibrated probabilities, and where it recommends
+/// abstaining.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Probabilities are `softmax(jll / temperature)`; fitted by minimising the log-loss
+    /// of out-of-fold predictions.
+    pub temperature: f64,
+    /// Below this calibrated probability a sentence is best called `neutral`: the value
+    /// that maximised out-of-fold macro-F1.
+    pub threshold: f64,
+    /// Folds used for the out-of-fold predictions.
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    pub seed: u64,
+}
+
+impl Calibration {
+    /// Checks that the numbers are usable.
+    ///
+    /// # Errors
+    /// A temperature that is not finite and > 0, or a threshold outside 0..1.
+    pub fn check(&self) -> Result<()> {
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(Error::Param(format!(
+                "temperature must be finite and > 0, got {}",
+                self.temperature
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(Error::Param(format!(
+                "threshold must be within 0 and 1, got {}",
+                self.threshold
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Model {
@@ -208,10 +322,17 @@ pub fn count(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
         })
         .collect();
     let vocab = Vocabulary::build(&docs, &settings.vocab_params());
-    let rows: Vec<SparseRow> = docs
+    let mut rows: Vec<SparseRow> = docs
         .par_iter()
         .map(|d| sparse_row(d, &vocab, settings))
         .collect();
+    let idf = if settings.idf {
+        idf(&rows, vocab.len())
+    } else {
+        Vec::new()
+    };
+    rows.par_iter_mut()
+        .for_each(|r| transform_row(r, &idf, settings.norm));
     let targets: Vec<usize> = examples
         .iter()
         .map(|e| {
@@ -228,12 +349,54 @@ pub fn count(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
         vocab,
         class_count,
         feature_count,
+        idf,
+        calibration: None,
     })
+}
+
+/// Smoothed inverse document frequency per column of `rows`, as scikit-learn's
+/// `TfidfTransformer(smooth_idf=True)`: `ln((1 + n) / (1 + df)) + 1`.
+pub fn idf(rows: &[SparseRow], n_features: usize) -> Vec<f64> {
+    let mut df = vec![0u64; n_features];
+    for row in rows {
+        for &(c, _) in row {
+            df[c as usize] += 1;
+        }
+    }
+    let n = rows.len() as f64;
+    df.iter()
+        .map(|&d| ((1.0 + n) / (1.0 + d as f64)).ln() + 1.0)
+        .collect()
+}
+
+/// Multiplies a row by `idf` (when not empty) and divides it by its length (with
+/// [`Norm::L2`]): the training transforms of Rennie et al. (2003), steps 2 and 3.
+pub fn transform_row(row: &mut SparseRow, idf: &[f64], norm: Norm) {
+    if !idf.is_empty() {
+        for (c, v) in row.iter_mut() {
+            *v *= idf[*c as usize];
+        }
+    }
+    if norm == Norm::L2 {
+        let len = row.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
+        if len > 0.0 {
+            for (_, v) in row.iter_mut() {
+                *v /= len;
+            }
+        }
+    }
 }
 
 /// Whether models with these settings can be merged or updated exactly: pruning by
 /// `min_df` or `max_features` throws counts away that a later merge would need.
 fn check_mergeable(s: &Settings) -> Result<()> {
+    if s.idf {
+        return Err(Error::Param(
+            "a model trained with --idf cannot be merged or updated exactly (idf weights \
+             depend on every training row); retrain it on all rows"
+                .into(),
+        ));
+    }
     if s.min_df != 1 || s.max_features.is_some() {
         return Err(Error::Param(format!(
             "a model trained with --min-df {}{} cannot be merged or updated exactly \
@@ -306,12 +469,15 @@ pub fn merge(models: &[Model]) -> Result<Model> {
             }
         }
     }
+    // A calibration was fitted on other rows: it does not carry over.
     Ok(Model {
         settings: first.settings.clone(),
         labels,
         vocab,
         class_count,
         feature_count,
+        idf: Vec::new(),
+        calibration: None,
     })
 }
 
@@ -614,6 +780,7 @@ mod tests {
         let s = Settings {
             text: TextConfig {
                 bigrams: true,
+                char_ngrams: Some((2, 4)),
                 ..TextConfig::default()
             },
             ..Settings::default()
@@ -633,6 +800,7 @@ mod tests {
     fn merged_sublinear_shards_equal_one_run_within_1e_9() {
         let s = Settings {
             sublinear_tf: true,
+            norm: Norm::L2,
             ..Settings::default()
         }
         .check()

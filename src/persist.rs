@@ -4,7 +4,7 @@
 //! file intact.
 
 use crate::error::{Error, Result};
-use crate::model::{Model, Settings};
+use crate::model::{Calibration, Model, Settings};
 use crate::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -23,6 +23,11 @@ struct Body {
     vocabulary: Vec<String>,
     /// Per class, the non-zero feature counts as (column, count), columns ascending.
     counts: Vec<Vec<(u32, f64)>>,
+    /// Per feature, its idf weight (only with `settings.idf`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    idf: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calibration: Option<Calibration>,
 }
 
 /// The bytes of the model file for `model`. Same model, same bytes.
@@ -45,6 +50,8 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
         class_count: model.class_count.clone(),
         vocabulary: model.vocab.terms().to_vec(),
         counts,
+        idf: model.idf.clone(),
+        calibration: model.calibration.clone(),
     };
     let json = serde_json::to_vec(&body).expect("a model always serialises");
     let mut out = format!(
@@ -142,12 +149,27 @@ fn into_model(b: Body) -> std::result::Result<Model, String> {
             last = Some(f);
         }
     }
+    if settings.idf != (b.idf.len() == nv) || !(b.idf.is_empty() || b.idf.len() == nv) {
+        return Err(format!(
+            "idf weights: {} for {nv} features (idf {})",
+            b.idf.len(),
+            if settings.idf { "on" } else { "off" }
+        ));
+    }
+    if let Some(x) = b.idf.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+        return Err(format!("bad idf weight {x}"));
+    }
+    if let Some(c) = &b.calibration {
+        c.check().map_err(|e| format!("calibration: {e}"))?;
+    }
     Ok(Model {
         settings,
         labels: b.labels,
         vocab: Vocabulary::from_terms(b.vocabulary),
         class_count: b.class_count,
         feature_count,
+        idf: b.idf,
+        calibration: b.calibration,
     })
 }
 

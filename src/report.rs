@@ -36,17 +36,33 @@ fn polarity(label: &str) -> &str {
 impl DocReport {
     /// Splits `text` into sentences and classifies each.
     pub fn new(name: &str, text: &str, scorer: &Scorer) -> DocReport {
+        DocReport::with_threshold(name, text, scorer, None)
+    }
+
+    /// As [`DocReport::new`], but a sentence whose best probability is under `threshold`
+    /// is labelled `neutral` (when the model has that label).
+    pub fn with_threshold(
+        name: &str,
+        text: &str,
+        scorer: &Scorer,
+        threshold: Option<f64>,
+    ) -> DocReport {
+        let neutral = scorer.labels().iter().position(|l| l == "neutral");
         let mut scratch = Scratch::default();
         let lines: Vec<String> = text.lines().map(str::to_string).collect();
         let mut claims = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             for (offset, s) in sentences(line) {
                 let out = scorer.score(s, &mut scratch);
+                let label = match (threshold, neutral) {
+                    (Some(t), Some(n)) if out.probability < t => n,
+                    _ => out.best,
+                };
                 claims.push(Claim {
                     line: i,
                     offset,
                     text: s.to_string(),
-                    label: out.best,
+                    label,
                     probability: out.probability,
                 });
             }

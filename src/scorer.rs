@@ -1,20 +1,36 @@
 //! The compiled scoring table: per feature, one weight per class, so that scoring a
 //! sentence costs time in proportion to its words, never to the vocabulary size.
+//!
+//! Character n-grams stay inside one word, so a word's n-grams always add the same row of
+//! class weights: it is summed once, when the word is first seen, and cached per thread
+//! like the word's term id. At scoring, character n-grams count once per occurrence and
+//! word features take the model's term-frequency transform; idf weights are folded into the
+//! table, and the probabilities are `softmax(jll / temperature)`.
 
 use crate::model::{Model, Variant};
-use crate::text::{for_each_word, Pipeline, Word};
+use crate::text::{for_each_char_ngram, for_each_word, Pipeline, Word, MAX_WORD_BYTES};
 use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Marks a word that is not part of any feature: it breaks bigrams.
 const UNKNOWN: u32 = u32::MAX;
 /// Marks a stop word: skipped, bigrams form across it.
 const STOP: u32 = u32::MAX - 1;
+/// Marks a word none of whose character n-grams is a feature.
+const NO_ROW: u32 = u32::MAX;
 /// Per-thread word cache entries before it is cleared (bounds memory on endless input).
 const CACHE_LIMIT: usize = 1 << 20;
+/// The same with character n-gram rows cached per word (each holds one weight per class).
+const CACHE_LIMIT_ROWS: usize = 1 << 17;
+
+/// Gives every scorer an identity, so that a scratch space used with another scorer
+/// drops the cache it filled for the first.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// An immutable, thread-safe scorer compiled from a [`Model`].
 #[derive(Debug, Clone)]
 pub struct Scorer {
+    id: u64,
     pipeline: Pipeline,
     labels: Vec<String>,
     n_classes: usize,
@@ -24,18 +40,35 @@ pub struct Scorer {
     unigram: Vec<u32>,
     /// (term id << 32 | term id) -> bigram feature column.
     bigram: FxHashMap<u64, u32>,
-    /// `n_features` rows of `n_classes` weights.
+    /// character n-gram feature name ("#" + n-gram) -> feature column.
+    chars: FxHashMap<String, u32>,
+    char_ngrams: Option<(u8, u8)>,
+    /// Feature columns below this one are character n-grams (their names, starting with
+    /// `#`, sort first).
+    n_char_features: usize,
+    /// `n_features` rows of `n_classes` weights (idf folded in).
     weights: Vec<f64>,
-    /// Per class: log prior, plus the Bernoulli sum over absent features.
+    /// Per class, log prior, plus the Bernoulli sum over absent features.
     bias: Vec<f64>,
     counts_needed: bool,
+    temperature: f64,
     model: Model,
 }
 
 /// Reusable scratch space for one thread.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    cache: FxHashMap<Box<str>, u32>,
+    owner: u64,
+    /// word -> (term id, character n-gram row or NO_ROW)
+    cache: FxHashMap<Box<str>, (u32, u32)>,
+    /// Cached character n-gram rows, `n_classes` weights each.
+    rows: Vec<f64>,
+    /// Per cached row, how many n-gram occurrences it sums.
+    row_known: Vec<u32>,
+    char_acc: Vec<f64>,
+    char_known: usize,
+    chars: Vec<char>,
+    gram: String,
     word: String,
     feats: Vec<u32>,
     counted: Vec<(u32, u32)>,
@@ -50,8 +83,8 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// The feature columns found by the last [`Scorer::features`] or [`Scorer::score`]
-    /// call, one per occurrence, in text order.
+    /// The feature columns found by the last [`Scorer::features`] call (or the word
+    /// features of the last [`Scorer::score`] call), one per occurrence, in text order.
     pub fn features(&self) -> &[u32] {
         &self.feats
     }
@@ -68,6 +101,15 @@ pub struct Outcome {
     pub known: usize,
 }
 
+/// How the character n-grams of a word are handled while walking a sentence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grams {
+    /// Add the word's cached row to `char_acc` (scoring).
+    Rows,
+    /// Push every n-gram feature occurrence to `feats` (explaining, testing).
+    Features,
+}
+
 impl Scorer {
     /// Compiles the table for `model`.
     pub fn new(model: &Model) -> Scorer {
@@ -76,6 +118,7 @@ impl Scorer {
         let mut terms: FxHashMap<String, u32> = FxHashMap::default();
         let mut unigram: Vec<u32> = Vec::new();
         let mut bigram: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut chars: FxHashMap<String, u32> = FxHashMap::default();
         let mut id_of = |t: &str, unigram: &mut Vec<u32>| -> u32 {
             let next = terms.len() as u32;
             *terms.entry(t.to_string()).or_insert_with(|| {
@@ -83,7 +126,12 @@ impl Scorer {
                 next
             })
         };
+        let n_char_features = model.vocab.terms().partition_point(|t| t.starts_with('#'));
         for (f, term) in model.vocab.terms().iter().enumerate() {
+            if f < n_char_features {
+                chars.insert(term.clone(), f as u32);
+                continue;
+            }
             match term.split_once(' ') {
                 Some((a, b)) => {
                     let (a, b) = (id_of(a, &mut unigram), id_of(b, &mut unigram));
@@ -98,15 +146,20 @@ impl Scorer {
         let (weights, bias) = compile(model);
         debug_assert_eq!(weights.len(), nc * nv);
         Scorer {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             pipeline: Pipeline::new(s.text.clone()),
             labels: model.labels.clone(),
             n_classes: nc,
             terms,
             unigram,
             bigram,
+            chars,
+            char_ngrams: s.text.char_ngrams,
+            n_char_features,
             weights,
             bias,
             counts_needed: s.needs_counts(),
+            temperature: model.calibration.as_ref().map_or(1.0, |c| c.temperature),
             model: model.clone(),
         }
     }
@@ -119,6 +172,11 @@ impl Scorer {
     /// The class labels, sorted.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The temperature that divides the scores before the softmax (1 if uncalibrated).
+    pub fn temperature(&self) -> f64 {
+        self.temperature
     }
 
     /// Number of feature columns.
@@ -137,16 +195,28 @@ impl Scorer {
         &self.bias
     }
 
+    /// The value a feature found `n` times in a sentence takes at scoring.
+    fn value(&self, f: u32, n: u32) -> f64 {
+        if (f as usize) < self.n_char_features || !self.counts_needed {
+            f64::from(n)
+        } else {
+            self.model.settings.feature_value(n)
+        }
+    }
+
     /// Scores `text`: fills `scratch.jll` and `scratch.probs` and returns the best class.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
-        self.features(text, scratch);
+        self.walk(text, scratch, Grams::Rows);
         if self.counts_needed {
             count_unsorted(scratch, self.n_features());
         }
         let jll = &mut scratch.jll;
         jll.clear();
         jll.extend_from_slice(&self.bias);
-        let known = scratch.feats.len();
+        if self.char_ngrams.is_some() {
+            add(jll, &scratch.char_acc, 1.0);
+        }
+        let known = scratch.feats.len() + scratch.char_known;
         if self.counts_needed {
             for &(f, n) in &scratch.counted {
                 let v = self.model.settings.feature_value(n);
@@ -158,7 +228,7 @@ impl Scorer {
             }
         }
         let best = argmax(jll);
-        softmax(jll, &mut scratch.probs);
+        softmax_scaled(jll, self.temperature, &mut scratch.probs);
         Outcome {
             best,
             probability: scratch.probs[best],
@@ -166,33 +236,104 @@ impl Scorer {
         }
     }
 
-    /// The feature columns of `text`, one per occurrence, into `scratch.feats` (read them
-    /// with [`Scratch::features`]).
+    /// The feature columns of `text`, one per occurrence (words, bigrams and character
+    /// n-grams), into `scratch.feats` (read them with [`Scratch::features`]).
     pub fn features(&self, text: &str, scratch: &mut Scratch) {
+        self.walk(text, scratch, Grams::Features);
+    }
+
+    /// Walks the words of `text`: word and bigram features into `scratch.feats`; character
+    /// n-grams as `grams` says.
+    fn walk(&self, text: &str, scratch: &mut Scratch, grams: Grams) {
+        let nc = self.n_classes;
+        if scratch.owner != self.id {
+            scratch.cache.clear();
+            scratch.rows.clear();
+            scratch.row_known.clear();
+            scratch.owner = self.id;
+        }
         let Scratch {
-            cache, word, feats, ..
+            cache,
+            rows,
+            row_known,
+            char_acc,
+            char_known,
+            chars,
+            gram,
+            word,
+            feats,
+            ..
         } = scratch;
         feats.clear();
-        if cache.len() > CACHE_LIMIT {
+        char_acc.clear();
+        char_acc.resize(nc, 0.0);
+        *char_known = 0;
+        let limit = if self.char_ngrams.is_some() {
+            CACHE_LIMIT_ROWS
+        } else {
+            CACHE_LIMIT
+        };
+        if cache.len() > limit {
             cache.clear();
+            rows.clear();
+            row_known.clear();
         }
+        let words = self.pipeline.config().words;
         let bigrams = self.pipeline.config().bigrams;
         let mut prev = UNKNOWN;
         for_each_word(text, word, |w| {
-            let id = match cache.get(w) {
-                Some(&id) => id,
+            let (id, row) = match cache.get(w) {
+                Some(&e) => e,
                 None => {
                     let id = self.lookup(w);
-                    cache.insert(w.into(), id);
-                    id
+                    let row = match self.char_ngrams {
+                        Some(range) if w.len() <= MAX_WORD_BYTES => {
+                            let start = rows.len();
+                            rows.resize(start + nc, 0.0);
+                            let mut found = 0u32;
+                            for_each_char_ngram(w, range, chars, gram, |g| {
+                                if let Some(&f) = self.chars.get(g) {
+                                    found += 1;
+                                    add(&mut rows[start..], self.weights(f), 1.0);
+                                }
+                            });
+                            if found == 0 {
+                                rows.truncate(start);
+                                NO_ROW
+                            } else {
+                                row_known.push(found);
+                                (start / nc) as u32
+                            }
+                        }
+                        _ => NO_ROW,
+                    };
+                    cache.insert(w.into(), (id, row));
+                    (id, row)
                 }
             };
+            if row != NO_ROW {
+                match grams {
+                    Grams::Rows => {
+                        let r = row as usize;
+                        add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
+                        *char_known += row_known[r] as usize;
+                    }
+                    Grams::Features => {
+                        let range = self.char_ngrams.expect("rows only with char n-grams");
+                        for_each_char_ngram(w, range, chars, gram, |g| {
+                            if let Some(&f) = self.chars.get(g) {
+                                feats.push(f);
+                            }
+                        });
+                    }
+                }
+            }
             match id {
                 STOP => {}
                 UNKNOWN => prev = UNKNOWN,
                 id => {
                     let f = self.unigram[id as usize];
-                    if f != UNKNOWN {
+                    if words && f != UNKNOWN {
                         feats.push(f);
                     }
                     if bigrams && prev != UNKNOWN {
@@ -214,6 +355,18 @@ impl Scorer {
         }
     }
 
+    /// The joint log-likelihoods of `text` computed feature by feature, without the cached
+    /// character rows: the reference that [`Scorer::score`] must agree with.
+    pub fn jll_slow(&self, text: &str, scratch: &mut Scratch) -> Vec<f64> {
+        self.features(text, scratch);
+        count_unsorted(scratch, self.n_features());
+        let mut jll = self.bias.clone();
+        for &(f, n) in &scratch.counted {
+            add(&mut jll, self.weights(f), self.value(f, n));
+        }
+        jll
+    }
+
     /// The features of `text` that pushed most toward class `to` against class `against`:
     /// (term, weight), largest first, at most `n`. A weight is the feature's value times
     /// the difference of its two class weights.
@@ -231,13 +384,8 @@ impl Scorer {
             .counted
             .iter()
             .map(|&(f, k)| {
-                let v = if self.counts_needed {
-                    self.model.settings.feature_value(k)
-                } else {
-                    f64::from(k)
-                };
                 let w = self.weights(f);
-                (f, v * (w[to] - w[against]))
+                (f, self.value(f, k) * (w[to] - w[against]))
             })
             .filter(|&(_, d)| d > 0.0)
             .collect();
@@ -308,15 +456,24 @@ pub fn argmax(v: &[f64]) -> usize {
 /// Normalises log-likelihoods into probabilities with log-sum-exp, so that any input
 /// length gives finite probabilities that sum to 1.
 pub fn softmax(jll: &[f64], out: &mut Vec<f64>) {
+    softmax_scaled(jll, 1.0, out);
+}
+
+/// [`softmax`] of `jll / temperature`.
+pub fn softmax_scaled(jll: &[f64], temperature: f64, out: &mut Vec<f64>) {
     let max = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     out.clear();
-    out.extend(jll.iter().map(|&x| (x - max).exp()));
+    if temperature == 1.0 {
+        out.extend(jll.iter().map(|&x| (x - max).exp()));
+    } else {
+        out.extend(jll.iter().map(|&x| ((x - max) / temperature).exp()));
+    }
     let sum: f64 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
 }
 
-/// The per-feature weights (`n_features` rows of `n_classes`) and per-class constants of
-/// the model's decision rule, from its counts.
+/// The per-feature weights (`n_features` rows of `n_classes`, idf folded in) and per-class
+/// constants of the model's decision rule, from its counts.
 pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
     let s = &model.settings;
     let (nc, nv, alpha) = (model.labels.len(), model.vocab.len(), s.alpha);
@@ -356,8 +513,17 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
                 let row = model.class_row(c);
                 let comp: Vec<f64> = all.iter().zip(row).map(|(a, x)| a - x + alpha).collect();
                 let denom = comp.iter().sum::<f64>().ln();
-                for (f, &x) in comp.iter().enumerate() {
-                    weights[f * nc + c] = -(x.ln() - denom);
+                let logged: Vec<f64> = comp.iter().map(|x| x.ln() - denom).collect();
+                if s.weight_norm {
+                    // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
+                    let summed: f64 = logged.iter().sum();
+                    for (f, &l) in logged.iter().enumerate() {
+                        weights[f * nc + c] = l / summed;
+                    }
+                } else {
+                    for (f, &l) in logged.iter().enumerate() {
+                        weights[f * nc + c] = -l;
+                    }
                 }
             }
             // scikit-learn's ComplementNB ignores the priors when there are 2+ classes.
@@ -373,6 +539,13 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
                     bias[c] += lq;
                 }
             }
+        }
+    }
+    if !model.idf.is_empty() {
+        for (f, &w) in model.idf.iter().enumerate() {
+            weights[f * nc..(f + 1) * nc]
+                .iter_mut()
+                .for_each(|x| *x *= w);
         }
     }
     (weights, bias)

@@ -21,7 +21,24 @@ pub struct TextConfig {
     pub stop_words: bool,
     /// Add word bigrams (adjacent terms, joined by one space) to the unigrams.
     pub bigrams: bool,
+    /// Word unigrams (stemmed unless `stem` is off) are features. Off, only bigrams and
+    /// character n-grams are.
+    #[serde(default = "yes")]
+    pub words: bool,
+    /// Character n-grams of lengths `lo..=hi` inside word boundaries (scikit-learn's
+    /// `char_wb`): each lower-cased, unstemmed word is padded with one space on each side
+    /// and cut into n-grams. Their feature names are `#` followed by the n-gram, with the
+    /// padding shown as `_` ("#_op", "#pen_").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_ngrams: Option<(u8, u8)>,
 }
+
+fn yes() -> bool {
+    true
+}
+
+/// The longest character n-gram a model may use.
+pub const MAX_CHAR_NGRAM: u8 = 8;
 
 impl Default for TextConfig {
     fn default() -> Self {
@@ -29,6 +46,66 @@ impl Default for TextConfig {
             stem: true,
             stop_words: false,
             bigrams: false,
+            words: true,
+            char_ngrams: None,
+        }
+    }
+}
+
+impl TextConfig {
+    /// Checks the feature kinds.
+    ///
+    /// # Errors
+    /// No feature kind at all, or a character n-gram range outside 1-8 or upside down.
+    pub fn check(&self) -> crate::Result<()> {
+        if let Some((lo, hi)) = self.char_ngrams {
+            if !(1 <= lo && lo <= hi && hi <= MAX_CHAR_NGRAM) {
+                return Err(crate::Error::Param(format!(
+                    "--char-ngrams must be a range LO-HI with 1 <= LO <= HI <= {MAX_CHAR_NGRAM}, got {lo}-{hi}"
+                )));
+            }
+        }
+        if !self.words && !self.bigrams && self.char_ngrams.is_none() {
+            return Err(crate::Error::Param(
+                "no features: word unigrams are off (--no-words) and neither --bigrams nor --char-ngrams is on".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f` with each character n-gram feature name of one lower-cased `word`, for n in
+/// `lo..=hi`, exactly as scikit-learn's `char_wb` analyzer: the word padded with a space on
+/// each side; a padded word shorter than n gives itself once, and then no longer n-grams.
+/// `buf` is scratch space.
+pub fn for_each_char_ngram(
+    word: &str,
+    (lo, hi): (u8, u8),
+    buf: &mut Vec<char>,
+    name: &mut String,
+    mut f: impl FnMut(&str),
+) {
+    buf.clear();
+    buf.push(' ');
+    buf.extend(word.chars());
+    buf.push(' ');
+    let len = buf.len();
+    for n in usize::from(lo)..=usize::from(hi) {
+        let mut offset = 0;
+        loop {
+            name.clear();
+            name.push('#');
+            for &c in &buf[offset..(offset + n).min(len)] {
+                name.push(if c == ' ' { '_' } else { c });
+            }
+            f(name);
+            if offset + n >= len {
+                break;
+            }
+            offset += 1;
+        }
+        if offset == 0 {
+            break;
         }
     }
 }
@@ -176,19 +253,32 @@ impl Pipeline {
         }
     }
 
-    /// The terms of `text`: its unigrams in order, then (with bigrams on) its bigrams in
-    /// order. `out` is cleared first. Used for training; prediction uses the faster
+    /// The terms of `text`: its unigrams in order (unless `words` is off), its character
+    /// n-grams in order (with `char_ngrams`), then (with bigrams on) its bigrams in order. `out` is cleared first. Used for training; prediction uses the faster
     /// cached path in [`crate::scorer`], which yields the same features.
     pub fn terms(&self, text: &str, out: &mut Vec<String>) {
         out.clear();
         let mut units: Vec<Option<String>> = Vec::new();
-        let mut buf = String::new();
-        for_each_word(text, &mut buf, |w| match self.word(w) {
-            Word::Term(t) => units.push(Some(t.into_owned())),
-            Word::Stop => {}
-            Word::Unknown => units.push(None),
+        let mut grams: Vec<String> = Vec::new();
+        let (mut buf, mut chars, mut name) = (String::new(), Vec::new(), String::new());
+        for_each_word(text, &mut buf, |w| {
+            if let Some(range) = self.config.char_ngrams {
+                if w.len() <= MAX_WORD_BYTES {
+                    for_each_char_ngram(w, range, &mut chars, &mut name, |g| {
+                        grams.push(g.to_string())
+                    });
+                }
+            }
+            match self.word(w) {
+                Word::Term(t) => units.push(Some(t.into_owned())),
+                Word::Stop => {}
+                Word::Unknown => units.push(None),
+            }
         });
-        out.extend(units.iter().flatten().cloned());
+        if self.config.words {
+            out.extend(units.iter().flatten().cloned());
+        }
+        out.append(&mut grams);
         if self.config.bigrams {
             for pair in units.windows(2) {
                 if let (Some(a), Some(b)) = (&pair[0], &pair[1]) {
@@ -414,6 +504,60 @@ mod tests {
         );
     }
 
+    fn grams(word: &str, range: (u8, u8)) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_char_ngram(word, range, &mut Vec::new(), &mut String::new(), |g| {
+            out.push(g.to_string())
+        });
+        out
+    }
+
+    #[test]
+    fn char_ngrams_follow_scikit_learns_char_wb() {
+        // " ai " has 4 characters: 3-grams " ai", "ai "; then the whole padded word once
+        // for n = 4, and nothing longer.
+        assert_eq!(grams("ai", (3, 5)), ["#_ai", "#ai_", "#_ai_"]);
+        assert_eq!(
+            grams("open", (3, 4)),
+            ["#_op", "#ope", "#pen", "#en_", "#_ope", "#open", "#pen_"]
+        );
+        // a padded word shorter than n: itself, once
+        assert_eq!(grams("a", (4, 8)), ["#_a_"]);
+        assert_eq!(grams("naïve", (6, 6)), ["#_naïve", "#naïve_"]);
+        assert_eq!(grams("x", (1, 1)), ["#_", "#x", "#_"]);
+    }
+
+    #[test]
+    fn char_ngram_terms_come_after_words_and_words_can_be_off() {
+        let config = TextConfig {
+            stem: false,
+            char_ngrams: Some((4, 4)),
+            ..TextConfig::default()
+        };
+        assert_eq!(
+            terms(config.clone(), "AI ok"),
+            ["ai", "ok", "#_ai_", "#_ok_"]
+        );
+        let chars_only = TextConfig {
+            words: false,
+            ..config
+        };
+        assert_eq!(terms(chars_only, "AI"), ["#_ai_"]);
+        assert!(TextConfig {
+            words: false,
+            ..TextConfig::default()
+        }
+        .check()
+        .is_err());
+        for bad in [(0, 3), (4, 3), (3, 9)] {
+            let c = TextConfig {
+                char_ngrams: Some(bad),
+                ..TextConfig::default()
+            };
+            assert!(c.check().is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn no_stem_keeps_words() {
         let config = TextConfig {
@@ -432,6 +576,7 @@ mod tests {
             stem: false,
             stop_words: true,
             bigrams: true,
+            ..TextConfig::default()
         };
         let long = "x".repeat(MAX_WORD_BYTES + 1);
         let text = format!("cheap of the models {long} run");

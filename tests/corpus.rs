@@ -21,6 +21,18 @@ const LABELS: [&str; 12] = [
     "neutral",
 ];
 
+const REGISTERS: [&str; 9] = [
+    "news",
+    "blog",
+    "explainer",
+    "social",
+    "forum",
+    "policy",
+    "academic",
+    "marketing",
+    "heading",
+];
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -30,7 +42,7 @@ fn rows() -> Vec<csv::StringRecord> {
     let header = rdr.headers().unwrap().clone();
     assert_eq!(
         header.iter().collect::<Vec<_>>(),
-        ["text", "label", "source"]
+        ["text", "label", "source", "register"]
     );
     rdr.records().map(|r| r.unwrap()).collect()
 }
@@ -62,6 +74,11 @@ fn corpus_rows_are_valid_and_distinct() {
             "line {line}: source {:?}",
             &r[2]
         );
+        assert!(
+            REGISTERS.contains(&&r[3]),
+            "line {line}: register {:?} is not one of {REGISTERS:?}",
+            &r[3]
+        );
         let words = r[0].split_whitespace().count();
         assert!((3..=60).contains(&words), "line {line}: {words} words");
         if let Some(first) = seen.insert(normalise(&r[0]), line) {
@@ -79,15 +96,338 @@ fn corpus_has_the_minimum_counts() {
             .entry(LABELS.iter().find(|l| **l == &r[1]).unwrap())
             .or_default() += 1;
     }
-    assert!(rows.len() >= 2400, "{} rows", rows.len());
+    assert!(rows.len() >= 8000, "{} rows", rows.len());
     for l in LABELS {
-        let min = if l == "neutral" { 500 } else { 150 };
+        let min = if l == "neutral" { 1600 } else { 450 };
         assert!(
             counts.get(l).copied().unwrap_or(0) >= min,
             "{l}: {:?} rows, need {min}",
             counts.get(l)
         );
     }
+}
+
+/// Words that name a category (or a close paraphrase of its name), per claim label: a
+/// sentence that has one states its category in the abstract, as real writing often does.
+const NAMES: [(&str, &[&str]); 11] = [
+    ("reward:innovation", &["innovat"]),
+    ("reward:accessibility", &["accessib", "democrati"]),
+    ("reward:cost", &["cost", "afford", "cheap", "saving"]),
+    (
+        "reward:transparency",
+        &["transparen", "accountab", "auditab"],
+    ),
+    ("risk:security", &["secur", "vulnerab"]),
+    ("risk:misuse", &["misus", "abus", "malicious", "weaponi"]),
+    (
+        "risk:ip",
+        &["intellectual property", "copyright", " ip ", "infring"],
+    ),
+    ("risk:control", &["control", "oversight"]),
+    ("risk:bias", &["bias", "fairness", "unfair", "discriminat"]),
+    ("risk:privacy", &["privacy", "surveillance"]),
+    (
+        "risk:misinformation",
+        &[
+            "misinformation",
+            "disinformation",
+            "misleading",
+            "falsehood",
+            "hallucinat",
+        ],
+    ),
+];
+
+/// First words of a sentence that leans on the one before it.
+const LEANING: &[&str] = &[
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "it's",
+    "such",
+    "they",
+    "their",
+    "which",
+    "so",
+    "and",
+    "but",
+    "yet",
+    "also",
+    "still",
+    "thus",
+    "hence",
+    "therefore",
+];
+
+/// Words that make a sentence about AI (lower case, whole words).
+const AI_WORDS: &[&str] = &[
+    "ai",
+    "artificial",
+    "model",
+    "models",
+    "llm",
+    "llms",
+    "chatbot",
+    "chatbots",
+    "gpt",
+    "chatgpt",
+    "machine",
+    "neural",
+    "dataset",
+    "datasets",
+    "weights",
+    "open-source",
+    "open-weight",
+    "open-weights",
+    "fine-tuned",
+    "fine-tuning",
+    "finetune",
+    "inference",
+    "prompt",
+    "prompts",
+    "transformer",
+    "transformers",
+    "generative",
+    "algorithm",
+    "algorithms",
+    "agent",
+    "agents",
+    "gpus",
+    "gpu",
+    "benchmark",
+    "benchmarks",
+    "token",
+    "tokens",
+    "llama",
+    "mistral",
+    "claude",
+    "gemini",
+    "copilot",
+    "openai",
+    "anthropic",
+    "deepmind",
+    "parameters",
+    "embeddings",
+    "classifier",
+    "classifiers",
+    "robot",
+    "robots",
+    "automation",
+    "automated",
+    "deepfake",
+    "deepfakes",
+];
+
+/// Phrases (words joined by one space) that make a sentence about AI.
+const AI_PHRASES: &[&str] = &[
+    "open source",
+    "open weight",
+    "fine tun",
+    "finetun",
+    "embedding",
+    "machine learning",
+    "training data",
+    "artificial intelligence",
+    "deep learning",
+    "hugging face",
+];
+
+/// Words of risk or benefit that mislead a classifier when the sentence is not about AI.
+const RISK_BENEFIT: &[&str] = &[
+    "scam",
+    "fraud",
+    "stole",
+    "steal",
+    "hack",
+    "breach",
+    "leak",
+    "phishing",
+    "malware",
+    "ransomware",
+    "risk",
+    "danger",
+    "threat",
+    "attack",
+    "vulnerab",
+    "exploit",
+    "patch",
+    "cheap",
+    "cost",
+    "fee",
+    "saving",
+    "price",
+    "afford",
+    "free",
+    "access",
+    "innovat",
+    "faster",
+    "collaborat",
+    "transparen",
+    "audit",
+    "accountab",
+    "bias",
+    "discriminat",
+    "unfair",
+    "privacy",
+    "personal data",
+    "surveil",
+    "fake",
+    "false",
+    "mislead",
+    "propaganda",
+    "rumor",
+    "rumour",
+    "copyright",
+    "infring",
+    "licen",
+    "patent",
+    "control",
+    "recall",
+    "hacker",
+];
+
+fn words_of(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.strip_suffix("'s").unwrap_or(w).to_string())
+        .collect()
+}
+
+/// Registers, abstract and leaning claims, numbers, neutral sentences about AI and
+/// off-topic neutral sentences with risk or benefit words: the shares that make the corpus
+/// look like real writing (issue 12).
+#[test]
+fn corpus_has_the_shares_of_real_writing() {
+    let rows = rows();
+    let n = rows.len() as f64;
+    let mut registers: HashMap<&str, usize> = HashMap::new();
+    for r in &rows {
+        *registers
+            .entry(REGISTERS.iter().find(|g| **g == &r[3]).unwrap())
+            .or_default() += 1;
+    }
+    for g in REGISTERS {
+        let share = registers.get(g).copied().unwrap_or(0) as f64 / n;
+        assert!(
+            share >= 0.05,
+            "register {g}: {:.1}% of rows, need 5%",
+            100.0 * share
+        );
+    }
+    for (label, names) in NAMES {
+        let texts: Vec<String> = rows
+            .iter()
+            .filter(|r| &r[1] == label)
+            .map(|r| format!(" {} ", r[0].to_lowercase()))
+            .collect();
+        let t = texts.len() as f64;
+        let named = texts
+            .iter()
+            .filter(|x| names.iter().any(|w| x.contains(w)))
+            .count() as f64;
+        let leaning = texts
+            .iter()
+            .filter(|x| {
+                words_of(x)
+                    .first()
+                    .is_some_and(|w| LEANING.contains(&w.as_str()))
+            })
+            .count() as f64;
+        let numbers = texts
+            .iter()
+            .filter(|x| x.chars().any(|c| c.is_ascii_digit()))
+            .count() as f64;
+        assert!(
+            named / t >= 0.25,
+            "{label}: {:.1}% name the category, need 25%",
+            100.0 * named / t
+        );
+        assert!(
+            leaning / t >= 0.15,
+            "{label}: {:.1}% lean on a previous sentence, need 15%",
+            100.0 * leaning / t
+        );
+        assert!(
+            numbers / t >= 0.05,
+            "{label}: {:.1}% have a number",
+            100.0 * numbers / t
+        );
+    }
+    let neutral: Vec<Vec<String>> = rows
+        .iter()
+        .filter(|r| &r[1] == "neutral")
+        .map(|r| words_of(&r[0]))
+        .collect();
+    let about_ai = |w: &Vec<String>| {
+        let joined = w.join(" ");
+        w.iter().any(|x| AI_WORDS.contains(&x.as_str()))
+            || AI_PHRASES.iter().any(|p| joined.contains(p))
+    };
+    let on_topic = neutral.iter().filter(|w| about_ai(w)).count() as f64;
+    assert!(
+        on_topic / neutral.len() as f64 >= 0.80,
+        "{:.1}% of neutral rows are about AI, need 80%",
+        100.0 * on_topic / neutral.len() as f64
+    );
+    let off_topic_loaded = neutral
+        .iter()
+        .filter(|w| !about_ai(w))
+        .filter(|w| {
+            let s = w.join(" ");
+            RISK_BENEFIT.iter().any(|x| s.contains(x))
+        })
+        .count();
+    assert!(
+        off_topic_loaded >= 200,
+        "{off_topic_loaded} off-topic neutral rows carry risk or benefit words, need 200"
+    );
+}
+
+/// US and British spelling both present, US in at least 30% of the rows that spell a word
+/// differently in the two.
+#[test]
+fn corpus_mixes_us_and_british_spelling() {
+    const PAIRS: &[(&str, &str)] = &[
+        ("organiz", "organis"),
+        ("behavior", "behaviour"),
+        ("favor", "favour"),
+        ("color", "colour"),
+        ("analyz", "analys"),
+        ("recogniz", "recognis"),
+        ("realiz", "realis"),
+        ("prioritiz", "prioritis"),
+        ("optimiz", "optimis"),
+        ("democratiz", "democratis"),
+        ("criticiz", "criticis"),
+        ("minimiz", "minimis"),
+        ("standardiz", "standardis"),
+        ("weaponiz", "weaponis"),
+        ("center", "centre"),
+        ("defense", "defence"),
+        ("license fee", "licence fee"),
+        ("labor", "labour"),
+        ("program ", "programme"),
+        ("catalog ", "catalogue"),
+    ];
+    let (mut us, mut gb) = (0usize, 0usize);
+    for r in rows() {
+        let t = format!("{} ", r[0].to_lowercase());
+        let u = PAIRS.iter().any(|(a, _)| t.contains(a));
+        let b = PAIRS.iter().any(|(_, b)| t.contains(b));
+        us += usize::from(u && !b);
+        gb += usize::from(b && !u);
+    }
+    assert!(us > 0 && gb > 0, "US {us}, British {gb}");
+    let share = us as f64 / (us + gb) as f64;
+    assert!(
+        share >= 0.30,
+        "US spelling in {:.1}% of the rows that show a spelling",
+        100.0 * share
+    );
 }
 
 /// The reference article is copyrighted and not in this repository; where a copy stands
@@ -97,6 +437,11 @@ fn corpus_has_the_minimum_counts() {
 fn corpus_copies_no_sentence_of_the_reference_article() {
     let article = root().join("../shared/seed/open-source-ai-risks-and-rewards.txt");
     let Ok(text) = std::fs::read_to_string(&article) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: CI lays shared/ beside the checkout",
+            article.display()
+        );
         eprintln!("skipped: {} is not present", article.display());
         return;
     };
@@ -122,7 +467,12 @@ fn shipped_model_is_reproduced_byte_for_byte_from_the_corpus() {
     let shipped = std::fs::read(&path).unwrap();
     let model = persist::from_bytes(&shipped, &path).unwrap();
     let examples = load(&root().join("corpus/claims.csv"), &CsvOptions::default()).unwrap();
-    let retrained = train(&examples, &model.settings.clone().check().unwrap()).unwrap();
+    let settings = model.settings.clone().check().unwrap();
+    let mut retrained = train(&examples, &settings).unwrap();
+    if let Some(c) = &model.calibration {
+        retrained.calibration =
+            Some(claimscan::calibrate::calibrate(&examples, &settings, c.folds, c.seed).unwrap());
+    }
     assert!(
         persist::to_bytes(&retrained) == shipped,
         "models/claims.model is stale: retrain it with the settings `claimscan info` shows"
@@ -133,8 +483,8 @@ fn shipped_model_is_reproduced_byte_for_byte_from_the_corpus() {
         "the binary embeds this file"
     );
     assert!(
-        Path::new(&path).metadata().unwrap().len() < 5_000_000,
-        "shipped model under 5 MB"
+        Path::new(&path).metadata().unwrap().len() < 10_000_000,
+        "shipped model under 10 MB"
     );
 }
 

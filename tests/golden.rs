@@ -196,6 +196,7 @@ fn check(variant: Variant, jll: &[[f64; 4]; 5], proba: &[[f64; 4]; 5]) {
             stem: false,
             stop_words: false,
             bigrams: false,
+            ..TextConfig::default()
         },
         alpha: 0.5,
         variant,

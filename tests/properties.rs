@@ -68,7 +68,7 @@ proptest! {
         stop_words in any::<bool>(),
         bigrams in any::<bool>(),
     ) {
-        let config = TextConfig { stem, stop_words, bigrams };
+        let config = TextConfig { stem, stop_words, bigrams, ..TextConfig::default() };
         let s = scorer(config.clone());
         let mut scratch = Scratch::default();
         // twice, so the second run goes through the warm cache

@@ -1,8 +1,10 @@
 //! `claimscan eval`: measure a model on labelled data, or cross-validate training settings.
 
-use super::{settings_flags, DataArgs, ModelArg, TrainOpts};
-use claimscan::cv::{cross_validate, predict_labels, CvResult, Spread, DEFAULT_SEED};
+use super::{resolve_threshold, settings_flags, DataArgs, ModelArg, TrainOpts};
+use claimscan::calibrate::{out_of_fold, Abstention, ProbabilityReport};
+use claimscan::cv::{cross_validate, CvResult, Spread, DEFAULT_SEED};
 use claimscan::metrics::Report;
+use claimscan::{Scorer, Scratch};
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
@@ -23,6 +25,11 @@ pub struct Args {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
+    /// Also report abstention: a best probability under P means neutral; shows the
+    /// coverage (share labelled as a claim) and the accuracy of what was labelled. `model`
+    /// uses the model's recommended threshold.
+    #[arg(long, value_name = "P")]
+    threshold: Option<String>,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -34,24 +41,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.cv {
         None => {
             let model = args.model.load()?;
-            let refs: Vec<_> = examples.iter().collect();
-            let pred = predict_labels(&model, &refs);
-            let pred: Vec<&str> = pred.iter().map(String::as_str).collect();
+            let threshold = resolve_threshold(args.threshold.as_deref(), Some(&model))?;
+            let scorer = Scorer::new(&model);
+            let mut scratch = Scratch::default();
+            let probs: Vec<Vec<f64>> = examples
+                .iter()
+                .map(|e| {
+                    scorer.score(&e.text, &mut scratch);
+                    scratch.probs.clone()
+                })
+                .collect();
+            let labels = scorer.labels();
+            let pred: Vec<&str> = probs
+                .iter()
+                .map(|p| labels[claimscan::scorer::argmax(p)].as_str())
+                .collect();
             let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
             let r = Report::new(&truth, &pred);
+            let pr = ProbabilityReport::new(labels, &probs, &truth);
+            let ab = threshold.map(|t| Abstention::new(labels, &probs, &truth, t));
             if args.json {
-                writeln!(out, "{}", report_json(&r, None))?;
+                writeln!(out, "{}", report_json(&r, &pr, ab.as_ref(), None))?;
             } else {
                 writeln!(out, "sentences:         {}", r.n)?;
                 writeln!(out, "accuracy:          {:.4}", r.accuracy)?;
                 writeln!(out, "macro-F1:          {:.4}", r.macro_f1)?;
                 writeln!(out, "polarity accuracy: {:.4}", r.polarity_accuracy)?;
+                write_probability(&mut out, &pr, ab.as_ref())?;
                 write_tables(&mut out, &r)?;
             }
         }
         Some(k) => {
             let settings = args.opts.settings()?;
+            let threshold = resolve_threshold(args.threshold.as_deref(), None)?;
             let cv = cross_validate(&examples, &settings, k, args.seed)?;
+            let oof = out_of_fold(&examples, &settings, k, args.seed)?;
+            let probs = oof.probabilities(1.0);
+            let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+            let pr = ProbabilityReport::new(&oof.labels, &probs, &truth);
+            let ab = threshold.map(|t| Abstention::new(&oof.labels, &probs, &truth, t));
             if args.json {
                 let extra = json!({
                     "k": k,
@@ -61,7 +89,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "macro_f1": cv.macro_f1(),
                     "polarity_accuracy": cv.polarity_accuracy(),
                 });
-                writeln!(out, "{}", report_json(&cv.pooled, Some((&cv, extra))))?;
+                writeln!(
+                    out,
+                    "{}",
+                    report_json(&cv.pooled, &pr, ab.as_ref(), Some((&cv, extra)))
+                )?;
             } else {
                 let show = |s: Spread| format!("{:.4} ± {:.4}", s.mean, s.std);
                 writeln!(
@@ -76,8 +108,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "polarity accuracy: {}", show(cv.polarity_accuracy()))?;
                 writeln!(
                     out,
-                    "(per label and confusion: all out-of-fold predictions pooled)"
+                    "(probabilities, per label and confusion: all out-of-fold predictions pooled, uncalibrated)"
                 )?;
+                write_probability(&mut out, &pr, ab.as_ref())?;
                 write_tables(&mut out, &cv.pooled)?;
             }
         }
@@ -86,20 +119,75 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_json(r: &Report, cv: Option<(&CvResult, serde_json::Value)>) -> serde_json::Value {
+fn report_json(
+    r: &Report,
+    pr: &ProbabilityReport,
+    ab: Option<&Abstention>,
+    cv: Option<(&CvResult, serde_json::Value)>,
+) -> serde_json::Value {
     let mut v = json!({
         "n": r.n,
         "accuracy": r.accuracy,
         "macro_f1": r.macro_f1,
         "polarity_accuracy": r.polarity_accuracy,
+        "log_loss": pr.log_loss,
+        "brier": pr.brier,
+        "ece": pr.ece,
+        "reliability": pr.reliability,
         "labels": r.labels,
         "per_label": r.per_label,
         "confusion": r.confusion,
     });
+    if let Some(a) = ab {
+        v["threshold"] = json!({
+            "threshold": a.threshold,
+            "coverage": a.coverage,
+            "claim_accuracy": a.claim_accuracy,
+            "accuracy": a.report.accuracy,
+            "macro_f1": a.report.macro_f1,
+            "polarity_accuracy": a.report.polarity_accuracy,
+        });
+    }
     if let Some((_, extra)) = cv {
         v["cv"] = extra;
     }
     v
+}
+
+fn write_probability(
+    out: &mut impl Write,
+    pr: &ProbabilityReport,
+    ab: Option<&Abstention>,
+) -> std::io::Result<()> {
+    writeln!(out, "log-loss:          {:.4}", pr.log_loss)?;
+    writeln!(out, "Brier score:       {:.4}", pr.brier)?;
+    writeln!(out, "ECE (10 bins):     {:.4}", pr.ece)?;
+    if let Some(a) = ab {
+        writeln!(
+            out,
+            "threshold {:.2}:    coverage {:.4} (share labelled as a claim), accuracy of those {:.4}; \
+             after the threshold: accuracy {:.4}, macro-F1 {:.4}",
+            a.threshold, a.coverage, a.claim_accuracy, a.report.accuracy, a.report.macro_f1
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "reliability (best probability):")?;
+    writeln!(
+        out,
+        "{:<11} {:>6} {:>10} {:>9}",
+        "bin", "count", "mean prob", "accuracy"
+    )?;
+    for b in &pr.reliability {
+        writeln!(
+            out,
+            "{:<11} {:>6} {:>10.4} {:>9.4}",
+            format!("{:.1}-{:.1}", b.lo, b.hi),
+            b.count,
+            b.mean_probability,
+            b.accuracy
+        )?;
+    }
+    Ok(())
 }
 
 fn write_tables(out: &mut impl Write, r: &Report) -> std::io::Result<()> {

@@ -36,10 +36,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     writeln!(out, "vocabulary:     {} features", model.vocab.len())?;
     writeln!(
         out,
-        "pipeline:       stem={} stop_words={} bigrams={}",
-        s.text.stem, s.text.stop_words, s.text.bigrams
+        "pipeline:       words={} stem={} stop_words={} bigrams={} char_ngrams={}",
+        s.text.words,
+        s.text.stem,
+        s.text.stop_words,
+        s.text.bigrams,
+        s.text
+            .char_ngrams
+            .map_or("off".to_string(), |(lo, hi)| format!("{lo}-{hi}"))
     )?;
     writeln!(out, "settings:       {}", settings_flags(s))?;
+    match &model.calibration {
+        Some(c) => writeln!(
+            out,
+            "calibration:    temperature {:.4}, recommended threshold {:.2} ({}-fold out-of-fold, seed {})",
+            c.temperature, c.threshold, c.folds, c.seed
+        )?,
+        None => writeln!(out, "calibration:    none (probabilities are the raw naive Bayes posteriors)")?,
+    }
     writeln!(out, "labels:         {}", model.labels.len())?;
     for (label, n) in model.labels.iter().zip(&model.class_count) {
         writeln!(out, "  {n:>6}  {label}")?;

@@ -10,6 +10,7 @@ mod train;
 mod tune;
 
 use anyhow::Context;
+use claimscan::model::Norm;
 use claimscan::{Model, Settings, Variant};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -146,6 +147,36 @@ pub struct TrainOpts {
     /// Uniform class priors instead of the class frequencies.
     #[arg(long)]
     pub uniform_prior: bool,
+    /// Add character n-grams of these lengths inside word boundaries, e.g. 3-5 (lengths
+    /// within 1-8).
+    #[arg(long, value_name = "LO-HI", value_parser = parse_range)]
+    pub char_ngrams: Option<(u8, u8)>,
+    /// No word unigram features (with --char-ngrams or --bigrams).
+    #[arg(long)]
+    pub no_words: bool,
+    /// Weight features by inverse document frequency.
+    #[arg(long)]
+    pub idf: bool,
+    /// Length normalisation of each training sentence: l2 or none.
+    #[arg(long, default_value = "none", value_parser = parse_norm)]
+    pub norm: Norm,
+    /// Complement NB with weight normalisation (with --variant complement).
+    #[arg(long)]
+    pub weight_norm: bool,
+}
+
+fn parse_range(s: &str) -> Result<(u8, u8), String> {
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
+    let n = |x: &str| {
+        x.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("expected a range like 3-5, got {s:?}"))
+    };
+    Ok((n(lo)?, n(hi)?))
+}
+
+fn parse_norm(s: &str) -> Result<Norm, String> {
+    s.parse().map_err(|e: claimscan::Error| e.to_string())
 }
 
 fn parse_variant(s: &str) -> Result<Variant, String> {
@@ -160,6 +191,8 @@ impl TrainOpts {
                 stem: !self.no_stem,
                 stop_words: self.stop_words,
                 bigrams: self.bigrams,
+                words: !self.no_words,
+                char_ngrams: self.char_ngrams,
             },
             min_df: self.min_df,
             max_features: self.max_features,
@@ -167,6 +200,9 @@ impl TrainOpts {
             variant: self.variant,
             sublinear_tf: !self.raw_tf,
             fit_prior: !self.uniform_prior,
+            idf: self.idf,
+            norm: self.norm,
+            weight_norm: self.weight_norm,
         };
         Ok(s.check()?)
     }
@@ -183,6 +219,12 @@ pub fn settings_flags(s: &Settings) -> String {
     }
     if !s.text.stem {
         f.push("--no-stem".into());
+    }
+    if !s.text.words {
+        f.push("--no-words".into());
+    }
+    if let Some((lo, hi)) = s.text.char_ngrams {
+        f.push(format!("--char-ngrams {lo}-{hi}"));
     }
     if s.min_df != 1 {
         f.push(format!("--min-df {}", s.min_df));
@@ -205,7 +247,41 @@ pub fn settings_flags(s: &Settings) -> String {
     if !s.fit_prior {
         f.push("--uniform-prior".into());
     }
+    if s.idf {
+        f.push("--idf".into());
+    }
+    if s.norm != Norm::None {
+        f.push(format!("--norm {}", s.norm));
+    }
+    if s.weight_norm {
+        f.push("--weight-norm".into());
+    }
     f.join(" ")
+}
+
+/// `--threshold`: a probability, or `model` for the model's recommended one.
+pub fn resolve_threshold(
+    arg: Option<&str>,
+    model: Option<&claimscan::Model>,
+) -> anyhow::Result<Option<f64>> {
+    match arg {
+        None => Ok(None),
+        Some("model") => match model.and_then(|m| m.calibration.as_ref()) {
+            Some(c) => Ok(Some(c.threshold)),
+            None => anyhow::bail!(
+                "--threshold model: the model has no recommended threshold (train it with --calibrate)"
+            ),
+        },
+        Some(p) => {
+            let v: f64 = p
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--threshold: expected a probability or `model`, got {p:?}"))?;
+            if !(0.0..=1.0).contains(&v) {
+                anyhow::bail!("--threshold must be within 0 and 1, got {v}");
+            }
+            Ok(Some(v))
+        }
+    }
 }
 
 /// Canonical form of a path that may not exist yet (its folder must).

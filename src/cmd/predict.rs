@@ -43,9 +43,10 @@ pub struct Args {
     /// Show the K most probable labels.
     #[arg(long, default_value_t = 1, value_name = "K")]
     top: usize,
-    /// Label a sentence `neutral` when its best probability is below P.
+    /// Label a sentence `neutral` when its best probability is below P; `model`: the
+    /// model's recommended threshold (see `claimscan info`).
     #[arg(long, value_name = "P")]
-    threshold: Option<f64>,
+    threshold: Option<String>,
     /// Show the N features that pushed most toward the label against the runner-up.
     #[arg(long, value_name = "N")]
     explain: Option<usize>,
@@ -71,21 +72,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if let Some(p) = args.threshold {
-        if !(0.0..=1.0).contains(&p) {
-            bail!("--threshold must be between 0 and 1, got {p}");
-        }
-    }
     if args.top == 0 {
         bail!("--top must be at least 1");
     }
     let model = args.model.load()?;
+    let threshold = super::resolve_threshold(args.threshold.as_deref(), Some(&model))?;
     let scorer = Scorer::new(&model);
     let render = Render {
         scorer: &scorer,
         format: args.format,
         top: args.top.min(model.labels.len()),
-        threshold: args.threshold,
+        threshold,
         explain: args.explain,
         split: args.split,
         ids: args.id_column.is_some(),

@@ -12,6 +12,10 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     model: ModelArg,
+    /// Label a sentence `neutral` when its best probability is below P. Default: the
+    /// model's recommended threshold (`model`), if it has one; `none`: no threshold.
+    #[arg(long, value_name = "P|model|none", default_value = "model")]
+    threshold: String,
     /// Also write one self-contained HTML page with every sentence highlighted.
     #[arg(long, value_name = "OUT.html")]
     html: Option<PathBuf>,
@@ -22,6 +26,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args.model.load()?;
+    let threshold = match args.threshold.as_str() {
+        "none" => None,
+        "model" => model.calibration.as_ref().map(|c| c.threshold),
+        p => super::resolve_threshold(Some(p), Some(&model))?,
+    };
+    match threshold {
+        Some(t) if args.threshold == "model" => eprintln!(
+            "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
+        ),
+        Some(t) => eprintln!("claimscan: threshold {t:.2}"),
+        None => {}
+    }
     let scorer = Scorer::new(&model);
     let inputs = if args.files.is_empty() {
         vec![PathBuf::from("-")]
@@ -42,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             path.display().to_string()
         };
-        docs.push(DocReport::new(&name, &text, &scorer));
+        docs.push(DocReport::with_threshold(&name, &text, &scorer, threshold));
     }
     if docs.iter().all(|d| d.claims.is_empty()) {
         eprintln!("claimscan: no sentences in the input");

@@ -19,6 +19,13 @@ pub struct Args {
     update: Option<PathBuf>,
     #[command(flatten)]
     opts: TrainOpts,
+    /// Fit a temperature (and a recommended threshold) on out-of-fold predictions from K
+    /// stratified folds inside the training data, and store them in the model.
+    #[arg(long)]
+    calibrate: bool,
+    /// Folds for --calibrate.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    calibrate_folds: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -33,10 +40,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let examples = args.data.load()?;
-    let model = match &args.update {
+    let mut model = match &args.update {
         Some(base) => claimscan::model::update(&claimscan::persist::load(base)?, &examples)?,
         None => claimscan::model::train(&examples, &settings)?,
     };
+    if args.calibrate {
+        if args.update.is_some() {
+            bail!("--calibrate needs the whole corpus: it does not go with --update");
+        }
+        model.calibration = Some(claimscan::calibrate::calibrate(
+            &examples,
+            &settings,
+            args.calibrate_folds,
+            claimscan::cv::DEFAULT_SEED,
+        )?);
+    }
     claimscan::persist::save(&model, &args.out)?;
     eprintln!(
         "trained on {} rows from {}: {} classes, {} features, {:.3} s",
@@ -48,6 +66,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     for (label, n) in model.labels.iter().zip(&model.class_count) {
         eprintln!("  {n:>6}  {label}");
+    }
+    if let Some(c) = &model.calibration {
+        eprintln!(
+            "calibrated on {}-fold out-of-fold predictions: temperature {:.4}, recommended threshold {:.2}",
+            c.folds, c.temperature, c.threshold
+        );
     }
     eprintln!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,92 @@
+"""Regenerates tests/golden/tfidf_reference.json: scikit-learn's TfidfVectorizer (word and
+char_wb analyzers; raw or sublinear tf; idf; L2 norm) with MultinomialNB and ComplementNB
+(norm=False and norm=True), on the committed fixture.
+
+Run: python3 tests/golden/sklearn_tfidf.py  (needs scikit-learn and numpy)
+
+The fixture words are plain ASCII letters separated by single spaces, so the word
+token_pattern and char_wb's whitespace split see exactly the words claimscan sees.
+Training rows get every transform; the probe rows get claimscan's scoring rule: word
+features tf-transformed (sublinear when set) times idf, character n-grams counted per
+occurrence times idf, no length norm. scikit-learn's own predict_joint_log_proba and
+predict_proba are then applied to those rows.
+"""
+import csv
+import json
+import pathlib
+
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.naive_bayes import ComplementNB, MultinomialNB
+
+here = pathlib.Path(__file__).resolve().parent
+fixtures = here.parent / "fixtures"
+rows = list(csv.DictReader(open(fixtures / "golden.csv", encoding="utf-8")))
+texts = [r["text"] for r in rows]
+y = [r["label"] for r in rows]
+probe = (fixtures / "probe.txt").read_text(encoding="utf-8").splitlines()
+
+WORD = dict(lowercase=True, token_pattern=r"(?u)\b\w+\b")
+CHAR = dict(lowercase=True, analyzer="char_wb", ngram_range=(3, 5))
+
+
+def our_name(analyzer, f):
+    return "#" + f.replace(" ", "_") if analyzer == "char_wb" else f
+
+
+cases = []
+for name, kind, sublinear, use_idf, norm, clf, settings in [
+    ("words sublinear idf l2 complement", "word", True, True, "l2", ComplementNB(alpha=0.5),
+     dict(variant="complement", weight_norm=False)),
+    ("words sublinear idf l2 complement weight-norm", "word", True, True, "l2",
+     ComplementNB(alpha=0.5, norm=True), dict(variant="complement", weight_norm=True)),
+    ("words sublinear idf l2 multinomial", "word", True, True, "l2", MultinomialNB(alpha=0.5),
+     dict(variant="multinomial", weight_norm=False)),
+    ("words raw idf multinomial", "word", False, True, None, MultinomialNB(alpha=0.5),
+     dict(variant="multinomial", weight_norm=False)),
+    ("words raw l2 multinomial", "word", False, False, "l2", MultinomialNB(alpha=0.5),
+     dict(variant="multinomial", weight_norm=False)),
+    ("char 3-5 sublinear idf l2 complement weight-norm", "char", True, True, "l2",
+     ComplementNB(alpha=0.5, norm=True), dict(variant="complement", weight_norm=True)),
+    ("char 3-5 sublinear idf l2 complement", "char", True, True, "l2",
+     ComplementNB(alpha=0.5), dict(variant="complement", weight_norm=False)),
+    ("char 3-5 raw idf l2 multinomial", "char", False, True, "l2", MultinomialNB(alpha=0.5),
+     dict(variant="multinomial", weight_norm=False)),
+]:
+    opts = WORD if kind == "word" else CHAR
+    vec = TfidfVectorizer(sublinear_tf=sublinear, use_idf=use_idf, norm=norm, smooth_idf=True,
+                          **opts)
+    X = vec.fit_transform(texts)
+    clf.fit(X, y)
+    vocab = vec.get_feature_names_out()
+    idf = vec.idf_ if use_idf else np.ones(len(vocab))
+    if kind == "word":
+        # scoring rule for words: the training tf transform times idf, no norm
+        P = TfidfVectorizer(sublinear_tf=sublinear, use_idf=False, norm=None,
+                            vocabulary=vec.vocabulary_, **opts).fit(texts).transform(probe)
+    else:
+        # scoring rule for character n-grams: counts times idf, no norm
+        P = CountVectorizer(vocabulary=vec.vocabulary_, **opts).transform(probe).astype(float)
+    P = P.multiply(idf.reshape(1, -1)).tocsr()
+    analyzer = opts.get("analyzer", "word")
+    cases.append({
+        "name": name,
+        "kind": kind,
+        "sublinear_tf": sublinear,
+        "idf": use_idf,
+        "norm": norm or "none",
+        "alpha": 0.5,
+        **settings,
+        "classes": [str(c) for c in clf.classes_],
+        "features": [our_name(analyzer, f) for f in vocab],
+        "idf_weights": [float(v) for v in idf] if use_idf else [],
+        "feature_log_prob": np.asarray(clf.feature_log_prob_).tolist(),
+        "class_log_prior": np.asarray(clf.class_log_prior_).tolist(),
+        "probe_jll": np.asarray(clf.predict_joint_log_proba(P)).tolist(),
+        "probe_proba": np.asarray(clf.predict_proba(P)).tolist(),
+    })
+
+out = {"sklearn": sklearn.__version__, "cases": cases}
+(here / "tfidf_reference.json").write_text(json.dumps(out, indent=1) + "\n")
+print(f"wrote {len(cases)} cases, scikit-learn {sklearn.__version__}")

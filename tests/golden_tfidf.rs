@@ -1,0 +1,144 @@
+//! Golden values for the term weighting, length normalisation, character n-grams and
+//! weight-normalised Complement NB: claimscan against scikit-learn's TfidfVectorizer +
+//! MultinomialNB / ComplementNB(norm=False|True) on the committed fixture, within 1e-9.
+//! The numbers were written by tests/golden/sklearn_tfidf.py.
+
+use claimscan::corpus::{load, CsvOptions};
+use claimscan::model::{train, Norm, Settings, Variant};
+use claimscan::text::TextConfig;
+use claimscan::{Scorer, Scratch};
+use serde::Deserialize;
+
+mod common;
+
+#[derive(Deserialize)]
+struct Reference {
+    sklearn: String,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    kind: String,
+    sublinear_tf: bool,
+    idf: bool,
+    norm: String,
+    alpha: f64,
+    variant: String,
+    weight_norm: bool,
+    classes: Vec<String>,
+    features: Vec<String>,
+    idf_weights: Vec<f64>,
+    feature_log_prob: Vec<Vec<f64>>,
+    class_log_prior: Vec<f64>,
+    probe_jll: Vec<Vec<f64>>,
+    probe_proba: Vec<Vec<f64>>,
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + b.abs())
+}
+
+#[test]
+fn tfidf_variants_match_scikit_learn() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tfidf_reference.json");
+    let reference: Reference =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        reference.cases.len() >= 8,
+        "scikit-learn {}",
+        reference.sklearn
+    );
+    let examples = load(&common::fixture("golden.csv"), &CsvOptions::default()).unwrap();
+    let probe = std::fs::read_to_string(common::fixture("probe.txt")).unwrap();
+    for case in &reference.cases {
+        let chars = case.kind == "char";
+        let settings = Settings {
+            text: TextConfig {
+                stem: false,
+                stop_words: false,
+                bigrams: false,
+                words: !chars,
+                char_ngrams: chars.then_some((3, 5)),
+            },
+            alpha: case.alpha,
+            variant: case.variant.parse::<Variant>().unwrap(),
+            sublinear_tf: case.sublinear_tf,
+            idf: case.idf,
+            norm: case.norm.parse::<Norm>().unwrap(),
+            weight_norm: case.weight_norm,
+            ..Settings::default()
+        };
+        let model = train(&examples, &settings.check().unwrap()).unwrap();
+        let name = &case.name;
+        assert_eq!(model.labels, case.classes, "{name}");
+        // same features, in claimscan's naming; sklearn's order differs, so map them
+        assert_eq!(
+            model.vocab.len(),
+            case.features.len(),
+            "{name}: vocabulary size"
+        );
+        let cols: Vec<u32> = case
+            .features
+            .iter()
+            .map(|f| {
+                model
+                    .vocab
+                    .get(f)
+                    .unwrap_or_else(|| panic!("{name}: no feature {f:?}"))
+            })
+            .collect();
+        let scorer = Scorer::new(&model);
+        let nc = model.labels.len();
+        for (j, &f) in cols.iter().enumerate() {
+            let idf = if case.idf {
+                assert!(
+                    close(model.idf[f as usize], case.idf_weights[j], 1e-12),
+                    "{name}: idf"
+                );
+                case.idf_weights[j]
+            } else {
+                1.0
+            };
+            for c in 0..nc {
+                // the table folds idf into the weights; scikit-learn's ComplementNB
+                // feature_log_prob_ is the weight its jll uses, MultinomialNB's too
+                let ours = scorer.weights(f)[c] / idf;
+                let theirs = case.feature_log_prob[c][j];
+                assert!(
+                    close(ours, theirs, 1e-9),
+                    "{name}: weight {c},{j}: {ours} vs {theirs}"
+                );
+            }
+        }
+        if case.variant == "multinomial" {
+            for c in 0..nc {
+                assert!(
+                    close(scorer.bias()[c], case.class_log_prior[c], 1e-12),
+                    "{name}: prior"
+                );
+            }
+        }
+        let mut s = Scratch::default();
+        for (i, line) in probe.lines().enumerate() {
+            // twice: the second pass goes through the warm per-word cache
+            for _ in 0..2 {
+                scorer.score(line, &mut s);
+                for c in 0..nc {
+                    assert!(
+                        close(s.jll[c], case.probe_jll[i][c], 1e-9),
+                        "{name}: jll line {i} class {c}: {} vs {}",
+                        s.jll[c],
+                        case.probe_jll[i][c]
+                    );
+                    assert!(
+                        (s.probs[c] - case.probe_proba[i][c]).abs() < 1e-9,
+                        "{name}: proba line {i} class {c}"
+                    );
+                }
+            }
+        }
+    }
+}
