@@ -37,6 +37,32 @@ pub fn out_of_fold(
     k: usize,
     seed: u64,
 ) -> Result<OutOfFold> {
+    out_of_fold_with(examples, settings, k, seed, None)
+}
+
+/// As [`out_of_fold`], but each fold's model is calibrated first on its own training part
+/// (`inner` folds, as `train --calibrate` does), and its scores are divided by that
+/// temperature: the out-of-fold scores of calibrated models (nested cross-validation).
+///
+/// # Errors
+/// As for [`out_of_fold`].
+pub fn out_of_fold_calibrated(
+    examples: &[Example],
+    settings: &ValidSettings,
+    k: usize,
+    seed: u64,
+    inner: usize,
+) -> Result<OutOfFold> {
+    out_of_fold_with(examples, settings, k, seed, Some(inner))
+}
+
+fn out_of_fold_with(
+    examples: &[Example],
+    settings: &ValidSettings,
+    k: usize,
+    seed: u64,
+    calibrate_inner: Option<usize>,
+) -> Result<OutOfFold> {
     let truth_labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
     let fold = stratified_folds(&truth_labels, k, seed)?;
     let mut labels: Vec<String> = truth_labels.iter().map(|s| s.to_string()).collect();
@@ -52,6 +78,10 @@ pub fn out_of_fold(
                 .map(|(e, _)| e.clone())
                 .collect();
             let model = train(&train_set, settings)?;
+            let temperature = match calibrate_inner {
+                Some(inner) => calibrate(&train_set, settings, inner, seed)?.temperature,
+                None => 1.0,
+            };
             let scorer = Scorer::new(&model);
             let cols: Vec<usize> = model
                 .labels
@@ -67,7 +97,7 @@ pub fn out_of_fold(
                     scorer.score(&e.text, &mut scratch);
                     let mut row = vec![f64::NEG_INFINITY; labels.len()];
                     for (c, &x) in cols.iter().zip(&scratch.jll) {
-                        row[*c] = x;
+                        row[*c] = x / temperature;
                     }
                     (i, row)
                 })
@@ -165,7 +195,7 @@ pub fn best_threshold(labels: &[String], probs: &[Vec<f64>], truth: &[usize]) ->
     let truth: Vec<&str> = truth.iter().map(|&y| labels[y].as_str()).collect();
     let mut best = (0.0, f64::NEG_INFINITY);
     for i in 0..20 {
-        let t = f64::from(i) * 0.05;
+        let t = f64::from(i) / 20.0;
         let pred = thresholded(labels, probs, t);
         let f1 = Report::new(&truth, &pred).macro_f1;
         if f1 > best.1 + 1e-12 {

@@ -150,7 +150,7 @@ fn run_group(
                 .collect();
             let counted = train(&train_set, base)?;
             Ok(candidates
-                .iter()
+                .par_iter()
                 .map(|c| {
                     let mut m = counted.clone();
                     m.settings = c.clone();

@@ -14,8 +14,23 @@ struct Cli {
     command: cmd::Command,
 }
 
+/// On SIGINT or SIGTERM: remove the temporary file of a write in progress (the target
+/// stays as it was) and exit with 128 + the signal number, as a shell would report.
+fn install_signal_cleanup() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                claimscan::persist::remove_pending();
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    install_signal_cleanup();
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(err) if cmd::is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -182,8 +182,7 @@ pub fn load(path: &Path) -> Result<Model> {
     from_bytes(&bytes, path)
 }
 
-/// Writes `model` to `path` atomically: a temporary file in the same folder, flushed to
-/// disk, then renamed over `path`.
+/// Writes `model` to `path` (see [`write_atomic`]).
 ///
 /// # Errors
 /// The folder is not writable, or the disk is full; `path` is then untouched.
@@ -191,38 +190,168 @@ pub fn save(model: &Model, path: &Path) -> Result<()> {
     write_atomic(path, &to_bytes(model))
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
+/// Temporary files being written, removed by [`remove_pending`] when a signal stops the
+/// process.
+static PENDING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every temporary file that a write in progress left (called on SIGINT or
+/// SIGTERM, before exiting).
+pub fn remove_pending() {
+    let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    for p in pending.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn pending(path: &Path, add: bool) {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if add {
+        pending.push(path.to_path_buf());
+    } else {
+        pending.retain(|p| p != path);
+    }
+}
+
+/// Follows `path` through symbolic links (a chain of at most 40) to the path it finally
+/// names, which need not exist yet.
 ///
 /// # Errors
-/// As for [`save`].
+/// A link cannot be read, or the chain is too long.
+pub fn resolve_links(path: &Path) -> Result<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let t = std::fs::read_link(&p).map_err(|e| Error::io(&p, e))?;
+                p = match p.parent() {
+                    Some(dir) if t.is_relative() => dir.join(t),
+                    _ => t,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::io(
+        path,
+        std::io::Error::other("too many levels of symbolic links"),
+    ))
+}
+
+/// Whether `a` and `b` name the same existing file (through links too).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (a.canonicalize(), b.canonicalize()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Writes `bytes` to `path` so that a reader never sees half of them:
+/// - `-` is standard output;
+/// - a path that names an existing device, FIFO or socket (`/dev/null`, `/dev/stdout`) is
+///   written into directly: it is never replaced;
+/// - a symbolic link is written through: its final target is replaced and the link kept;
+/// - otherwise the bytes go to a temporary file in the target's folder, flushed to disk,
+///   renamed over the target, and the folder is synced. An existing file keeps its
+///   permissions; a new one gets 0666 less the umask. A signal (SIGINT, SIGTERM) during
+///   the write removes the temporary file and leaves the old file intact.
+///
+/// # Errors
+/// The folder is not writable, the target is a folder, or the disk is full; the target
+/// is then untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::io("<stdout>", e));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::io(
+                path,
+                std::io::Error::other("is a folder, not a file"),
+            ))
+        }
+        Ok(m) if !m.is_file() => {
+            // a device, FIFO or socket: write into it, never replace it
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            return f
+                .write_all(bytes)
+                .and_then(|_| f.flush())
+                .map_err(|e| Error::io(path, e));
+        }
+        _ => {}
+    }
+    let target = resolve_links(path)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".claimscan-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    // a temporary file is private (0600); the result gets the old file's permissions, or
-    // the usual 0644 for a new file
-    let perms = match std::fs::metadata(path) {
+    let perms = match std::fs::metadata(&target) {
         Ok(m) => m.permissions(),
         Err(_) => default_permissions(),
     };
+    let tmp = tempfile::Builder::new()
+        .prefix(".claimscan-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    pending(&tmp_path, true);
+    let result = write_then_rename(tmp, bytes, perms, &target);
+    pending(&tmp_path, false);
+    result?;
+    // make the rename itself durable (best effort: not every file system syncs folders)
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn write_then_rename(
+    mut tmp: tempfile::NamedTempFile,
+    bytes: &[u8],
+    perms: std::fs::Permissions,
+    target: &Path,
+) -> Result<()> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().set_permissions(perms))
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    tmp.persist(target)
+        .map_err(|e| Error::io(target, e.error))?;
     Ok(())
 }
 
+/// 0666 less the process's umask (read from /proc/self/status; 022 where it is not
+/// available).
 #[cfg(unix)]
 fn default_permissions() -> std::fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o644)
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022);
+    std::fs::Permissions::from_mode(0o666 & !umask)
 }
 
 #[cfg(not(unix))]

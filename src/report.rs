@@ -221,8 +221,9 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-fn class_name(label: &str) -> String {
-    label.replace(':', "-")
+/// The CSS class of a label: from its index, never from its text (a label is data).
+fn class_name(index: usize) -> String {
+    format!("l{index}")
 }
 
 const CSS: &str = r#"
@@ -341,8 +342,12 @@ fn doc_html(h: &mut String, d: &DocReport) {
             let _ = write!(
                 h,
                 "<span class=\"s {} {}\" style=\"background:{}\" data-label=\"{}\" data-short=\"{}\" data-p=\"{:.2}\" title=\"{} ({:.2})\">{}</span>",
-                polarity(label).replace(|c: char| !c.is_alphanumeric(), ""),
-                class_name(label),
+                match polarity(label) {
+                    "risk" => "risk",
+                    "reward" => "reward",
+                    _ => "neutral",
+                },
+                class_name(c.label),
                 if polarity(label) == "risk" || polarity(label) == "reward" { colour(label) } else { "transparent" },
                 escape(label),
                 escape(short),

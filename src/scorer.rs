@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const UNKNOWN: u32 = u32::MAX;
 /// Marks a stop word: skipped, bigrams form across it.
 const STOP: u32 = u32::MAX - 1;
-/// Marks a word none of whose character n-grams is a feature.
+/// Marks a word with no cached row (none of its character n-grams, nor its unigram when
+/// folded in, is a feature).
 const NO_ROW: u32 = u32::MAX;
 /// Per-thread word cache entries before it is cleared (bounds memory on endless input).
 const CACHE_LIMIT: usize = 1 << 20;
@@ -38,16 +39,26 @@ pub struct Scorer {
     terms: FxHashMap<String, u32>,
     /// term id -> unigram feature column (or UNKNOWN).
     unigram: Vec<u32>,
-    /// (term id << 32 | term id) -> bigram feature column.
-    bigram: FxHashMap<u64, u32>,
+    /// Bigram features by first term: the (second term id, row) pairs of first term `a`
+    /// are `successors[starts[a]..starts[a + 1]]`, sorted by second term id.
+    starts: Vec<u32>,
+    successors: Vec<(u32, u32)>,
     /// character n-gram feature name ("#" + n-gram) -> feature column.
     chars: FxHashMap<String, u32>,
     char_ngrams: Option<(u8, u8)>,
     /// Feature columns below this one are character n-grams (their names, starting with
     /// `#`, sort first).
     n_char_features: usize,
-    /// `n_features` rows of `n_classes` weights (idf folded in).
+    /// The table's rows are the features ordered by how often they occurred in training,
+    /// most frequent first, so that the rows a text needs most sit together in the CPU's
+    /// caches: vocabulary column -> row, and row -> column.
+    col_row: Vec<u32>,
+    row_col: Vec<u32>,
+    /// `n_features` rows of `n_classes` weights (idf folded in), in row order.
     weights: Vec<f64>,
+    /// Whether a word's unigram weights are folded into its cached row (every occurrence
+    /// adds them once: no term-frequency transform to apply).
+    fold_words: bool,
     /// Per class, log prior, plus the Bernoulli sum over absent features.
     bias: Vec<f64>,
     counts_needed: bool,
@@ -83,8 +94,9 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// The feature columns found by the last [`Scorer::features`] call (or the word
-    /// features of the last [`Scorer::score`] call), one per occurrence, in text order.
+    /// The features (rows of the scorer's table; [`Scorer::column`] maps them to vocabulary
+    /// columns) found by the last [`Scorer::features`] call, one per occurrence, in text
+    /// order.
     pub fn features(&self) -> &[u32] {
         &self.feats
     }
@@ -117,7 +129,7 @@ impl Scorer {
         let (nc, nv) = (model.labels.len(), model.vocab.len());
         let mut terms: FxHashMap<String, u32> = FxHashMap::default();
         let mut unigram: Vec<u32> = Vec::new();
-        let mut bigram: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut bigram: Vec<(u32, u32, u32)> = Vec::new();
         let mut chars: FxHashMap<String, u32> = FxHashMap::default();
         let mut id_of = |t: &str, unigram: &mut Vec<u32>| -> u32 {
             let next = terms.len() as u32;
@@ -127,24 +139,60 @@ impl Scorer {
             })
         };
         let n_char_features = model.vocab.terms().partition_point(|t| t.starts_with('#'));
+        // rows: most frequent feature first (ties: column order)
+        let mut freq = vec![0.0f64; nv];
+        for c in 0..nc {
+            for (f, &x) in model.class_row(c).iter().enumerate() {
+                freq[f] += x;
+            }
+        }
+        let mut row_col: Vec<u32> = (0..nv as u32).collect();
+        // character n-grams are summed into cached word rows, so scoring reads word and
+        // bigram rows: those come first
+        let is_char = |f: u32| (f as usize) < n_char_features;
+        row_col.sort_by(|&a, &b| {
+            is_char(a)
+                .cmp(&is_char(b))
+                .then(freq[b as usize].total_cmp(&freq[a as usize]))
+                .then(a.cmp(&b))
+        });
+        let mut col_row = vec![0u32; nv];
+        for (r, &c) in row_col.iter().enumerate() {
+            col_row[c as usize] = r as u32;
+        }
         for (f, term) in model.vocab.terms().iter().enumerate() {
+            let r = col_row[f];
             if f < n_char_features {
-                chars.insert(term.clone(), f as u32);
+                chars.insert(term.clone(), r);
                 continue;
             }
             match term.split_once(' ') {
                 Some((a, b)) => {
                     let (a, b) = (id_of(a, &mut unigram), id_of(b, &mut unigram));
-                    bigram.insert(pair(a, b), f as u32);
+                    bigram.push((a, b, r));
                 }
                 None => {
                     let id = id_of(term, &mut unigram);
-                    unigram[id as usize] = f as u32;
+                    unigram[id as usize] = r;
                 }
             }
         }
-        let (weights, bias) = compile(model);
-        debug_assert_eq!(weights.len(), nc * nv);
+        bigram.sort_unstable();
+        let mut starts = vec![0u32; unigram.len() + 1];
+        for &(a, _, _) in &bigram {
+            starts[a as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let successors: Vec<(u32, u32)> = bigram.iter().map(|&(_, b, r)| (b, r)).collect();
+        let (by_col, bias) = compile(model);
+        debug_assert_eq!(by_col.len(), nc * nv);
+        let mut weights = vec![0.0; nc * nv];
+        for (r, &c) in row_col.iter().enumerate() {
+            let c = c as usize;
+            weights[r * nc..(r + 1) * nc].copy_from_slice(&by_col[c * nc..(c + 1) * nc]);
+        }
         Scorer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             pipeline: Pipeline::new(s.text.clone()),
@@ -152,11 +200,15 @@ impl Scorer {
             n_classes: nc,
             terms,
             unigram,
-            bigram,
+            starts,
+            successors,
             chars,
             char_ngrams: s.text.char_ngrams,
             n_char_features,
+            col_row,
+            row_col,
             weights,
+            fold_words: !s.needs_counts() && s.text.words,
             bias,
             counts_needed: s.needs_counts(),
             temperature: model.calibration.as_ref().map_or(1.0, |c| c.temperature),
@@ -184,10 +236,17 @@ impl Scorer {
         self.weights.len() / self.n_classes.max(1)
     }
 
-    /// The weights of feature column `f`, one per class.
+    /// The weights of feature column `f` (a column of the model's vocabulary), one per
+    /// class.
     pub fn weights(&self, f: u32) -> &[f64] {
+        self.row(self.col_row[f as usize])
+    }
+
+    /// The weights of table row `r`.
+    #[inline]
+    fn row(&self, r: u32) -> &[f64] {
         let c = self.n_classes;
-        &self.weights[f as usize * c..(f as usize + 1) * c]
+        &self.weights[r as usize * c..(r as usize + 1) * c]
     }
 
     /// The per-class constant added to every sentence's score.
@@ -195,9 +254,9 @@ impl Scorer {
         &self.bias
     }
 
-    /// The value a feature found `n` times in a sentence takes at scoring.
+    /// The value a feature (table row `f`) found `n` times in a sentence takes at scoring.
     fn value(&self, f: u32, n: u32) -> f64 {
-        if (f as usize) < self.n_char_features || !self.counts_needed {
+        if (self.row_col[f as usize] as usize) < self.n_char_features || !self.counts_needed {
             f64::from(n)
         } else {
             self.model.settings.feature_value(n)
@@ -213,18 +272,18 @@ impl Scorer {
         let jll = &mut scratch.jll;
         jll.clear();
         jll.extend_from_slice(&self.bias);
-        if self.char_ngrams.is_some() {
+        if self.char_ngrams.is_some() || self.fold_words {
             add(jll, &scratch.char_acc, 1.0);
         }
         let known = scratch.feats.len() + scratch.char_known;
         if self.counts_needed {
             for &(f, n) in &scratch.counted {
                 let v = self.model.settings.feature_value(n);
-                add(jll, self.weights(f), v);
+                add(jll, self.row(f), v);
             }
         } else {
             for &f in &scratch.feats {
-                add(jll, self.weights(f), 1.0);
+                add(jll, self.row(f), 1.0);
             }
         }
         let best = argmax(jll);
@@ -236,8 +295,13 @@ impl Scorer {
         }
     }
 
-    /// The feature columns of `text`, one per occurrence (words, bigrams and character
-    /// n-grams), into `scratch.feats` (read them with [`Scratch::features`]).
+    /// The vocabulary column of table row `r` (as found in [`Scratch::features`]).
+    pub fn column(&self, r: u32) -> u32 {
+        self.row_col[r as usize]
+    }
+
+    /// The features of `text`, one per occurrence (words, bigrams and character n-grams),
+    /// into `scratch.feats` (read them with [`Scratch::features`]).
     pub fn features(&self, text: &str, scratch: &mut Scratch) {
         self.walk(text, scratch, Grams::Features);
     }
@@ -268,7 +332,7 @@ impl Scorer {
         char_acc.clear();
         char_acc.resize(nc, 0.0);
         *char_known = 0;
-        let limit = if self.char_ngrams.is_some() {
+        let limit = if self.char_ngrams.is_some() || self.fold_words {
             CACHE_LIMIT_ROWS
         } else {
             CACHE_LIMIT
@@ -286,40 +350,44 @@ impl Scorer {
                 Some(&e) => e,
                 None => {
                     let id = self.lookup(w);
-                    let row = match self.char_ngrams {
-                        Some(range) if w.len() <= MAX_WORD_BYTES => {
-                            let start = rows.len();
-                            rows.resize(start + nc, 0.0);
-                            let mut found = 0u32;
-                            for_each_char_ngram(w, range, chars, gram, |g| {
-                                if let Some(&f) = self.chars.get(g) {
-                                    found += 1;
-                                    add(&mut rows[start..], self.weights(f), 1.0);
-                                }
-                            });
-                            if found == 0 {
-                                rows.truncate(start);
-                                NO_ROW
-                            } else {
-                                row_known.push(found);
-                                (start / nc) as u32
+                    let start = rows.len();
+                    rows.resize(start + nc, 0.0);
+                    let mut found = 0u32;
+                    if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
+                        for_each_char_ngram(w, range, chars, gram, |g| {
+                            if let Some(&f) = self.chars.get(g) {
+                                found += 1;
+                                add(&mut rows[start..], self.row(f), 1.0);
                             }
+                        });
+                    }
+                    if self.fold_words && id < STOP {
+                        let f = self.unigram[id as usize];
+                        if f != UNKNOWN {
+                            found += 1;
+                            add(&mut rows[start..], self.row(f), 1.0);
                         }
-                        _ => NO_ROW,
+                    }
+                    let row = if found == 0 {
+                        rows.truncate(start);
+                        NO_ROW
+                    } else {
+                        row_known.push(found);
+                        (start / nc) as u32
                     };
                     cache.insert(w.into(), (id, row));
                     (id, row)
                 }
             };
-            if row != NO_ROW {
-                match grams {
-                    Grams::Rows => {
-                        let r = row as usize;
-                        add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
-                        *char_known += row_known[r] as usize;
-                    }
-                    Grams::Features => {
-                        let range = self.char_ngrams.expect("rows only with char n-grams");
+            match grams {
+                Grams::Rows if row != NO_ROW => {
+                    let r = row as usize;
+                    add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
+                    *char_known += row_known[r] as usize;
+                }
+                Grams::Rows => {}
+                Grams::Features => {
+                    if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
                         for_each_char_ngram(w, range, chars, gram, |g| {
                             if let Some(&f) = self.chars.get(g) {
                                 feats.push(f);
@@ -333,18 +401,35 @@ impl Scorer {
                 UNKNOWN => prev = UNKNOWN,
                 id => {
                     let f = self.unigram[id as usize];
-                    if words && f != UNKNOWN {
+                    let folded = self.fold_words && grams == Grams::Rows;
+                    if words && f != UNKNOWN && !folded {
                         feats.push(f);
                     }
                     if bigrams && prev != UNKNOWN {
-                        if let Some(&f) = self.bigram.get(&pair(prev, id)) {
-                            feats.push(f);
+                        if let Some(r) = self.bigram(prev, id) {
+                            if folded {
+                                add(char_acc, self.row(r), 1.0);
+                                *char_known += 1;
+                            } else {
+                                feats.push(r);
+                            }
                         }
                     }
                     prev = id;
                 }
             }
         });
+    }
+
+    /// The row of the bigram feature (first term `a`, second term `b`), if there is one.
+    #[inline]
+    fn bigram(&self, a: u32, b: u32) -> Option<u32> {
+        let (lo, hi) = (self.starts[a as usize], self.starts[a as usize + 1]);
+        if lo == hi {
+            return None;
+        }
+        let s = &self.successors[lo as usize..hi as usize];
+        s.binary_search_by_key(&b, |&(x, _)| x).ok().map(|i| s[i].1)
     }
 
     fn lookup(&self, word: &str) -> u32 {
@@ -362,7 +447,7 @@ impl Scorer {
         count_unsorted(scratch, self.n_features());
         let mut jll = self.bias.clone();
         for &(f, n) in &scratch.counted {
-            add(&mut jll, self.weights(f), self.value(f, n));
+            add(&mut jll, self.row(f), self.value(f, n));
         }
         jll
     }
@@ -384,23 +469,21 @@ impl Scorer {
             .counted
             .iter()
             .map(|&(f, k)| {
-                let w = self.weights(f);
+                let w = self.row(f);
                 (f, self.value(f, k) * (w[to] - w[against]))
             })
             .filter(|&(_, d)| d > 0.0)
             .collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        out.truncate(n);
         let terms = self.model.vocab.terms();
+        out.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then(self.row_col[a.0 as usize].cmp(&self.row_col[b.0 as usize]))
+        });
+        out.truncate(n);
         out.into_iter()
-            .map(|(f, d)| (terms[f as usize].clone(), d))
+            .map(|(f, d)| (terms[self.row_col[f as usize] as usize].clone(), d))
             .collect()
     }
-}
-
-#[inline]
-fn pair(a: u32, b: u32) -> u64 {
-    (u64::from(a) << 32) | u64::from(b)
 }
 
 #[inline]

@@ -513,3 +513,76 @@ fn shipped_model_generalises_to_the_held_out_set() {
         r.polarity_accuracy
     );
 }
+
+/// A quality floor on tests/fixtures/heldout_web.csv: 720 sentences (60 per label) in the
+/// registers of public web pages, written by a writer who never saw the corpus. Used only
+/// to report and to guard against regressions, never to choose settings.
+#[test]
+fn shipped_model_generalises_to_web_style_writing() {
+    let examples = load(
+        &root().join("tests/fixtures/heldout_web.csv"),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(examples.len(), 720);
+    let model = claimscan::embedded_model().unwrap();
+    let refs: Vec<_> = examples.iter().collect();
+    let pred = claimscan::cv::predict_labels(&model, &refs);
+    let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+    let pred: Vec<&str> = pred.iter().map(String::as_str).collect();
+    let r = claimscan::metrics::Report::new(&truth, &pred);
+    assert!(
+        r.macro_f1 >= 0.85,
+        "web held-out macro-F1 {:.4}",
+        r.macro_f1
+    );
+    assert!(
+        r.polarity_accuracy >= 0.88,
+        "web held-out polarity accuracy {:.4}",
+        r.polarity_accuracy
+    );
+}
+
+/// The same risk or benefit said about something else and about AI: the AI version is the
+/// more confident claim. (Off-topic sentences should come out neutral, per the taxonomy's
+/// Scope rule; the shipped model does not get there yet: it labels most of them by their
+/// risk or benefit words, with less confidence than the AI versions. See corpus/README.md.)
+#[test]
+fn ai_context_makes_a_claim_more_confident_than_the_same_words_off_topic() {
+    let model = claimscan::embedded_model().unwrap();
+    let scorer = claimscan::Scorer::new(&model);
+    let mut s = claimscan::Scratch::default();
+    let pairs = [
+        (
+            "Crypto scammers stole millions from pensioners last year.",
+            "Scammers used cloned AI voices to steal millions from pensioners last year.",
+        ),
+        (
+            "The bank cut its fees for students.",
+            "The open-source model cut our fees for students.",
+        ),
+        (
+            "The carmaker recalled 40,000 vans over a faulty brake sensor.",
+            "The lab could not recall the model weights once they were online.",
+        ),
+        (
+            "A hospital confirmed that patient records were exposed in a breach of its billing system.",
+            "A hospital chatbot exposed patient records after a prompt injection.",
+        ),
+        (
+            "The tabloid printed a false rumor about the striker.",
+            "The chatbot invented a false rumor about the striker.",
+        ),
+    ];
+    for (off, on) in pairs {
+        let on_out = scorer.score(on, &mut s);
+        assert_ne!(scorer.labels()[on_out.best], "neutral", "{on}");
+        scorer.score(off, &mut s);
+        let off_p = s.probs[on_out.best];
+        assert!(
+            off_p < on_out.probability,
+            "{off:?} ({off_p:.4}) is as sure a claim as {on:?} ({:.4})",
+            on_out.probability
+        );
+    }
+}

@@ -86,6 +86,35 @@ proptest! {
     }
 
     #[test]
+    fn cached_character_rows_equal_feature_by_feature_scoring(
+        text in texty(),
+        words in any::<bool>(),
+        sublinear_tf in any::<bool>(),
+        idf in any::<bool>(),
+        complement in any::<bool>(),
+    ) {
+        let settings = Settings {
+            text: TextConfig { words, char_ngrams: Some((2, 4)), ..TextConfig::default() },
+            sublinear_tf,
+            idf,
+            norm: claimscan::model::Norm::L2,
+            variant: if complement { claimscan::Variant::Complement } else { claimscan::Variant::Multinomial },
+            weight_norm: complement,
+            ..Settings::default()
+        };
+        let s = Scorer::new(&train(&fixture_examples(), &settings.check().unwrap()).unwrap());
+        let mut scratch = Scratch::default();
+        for _ in 0..2 {
+            s.score(&text, &mut scratch);
+            let fast = scratch.jll.clone();
+            let slow = s.jll_slow(&text, &mut Scratch::default());
+            for (a, b) in fast.iter().zip(&slow) {
+                prop_assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{} vs {}", a, b);
+            }
+        }
+    }
+
+    #[test]
     fn save_then_load_predicts_the_same(texts in prop::collection::vec(texty(), 1..8), bigrams in any::<bool>()) {
         let settings = Settings { text: TextConfig { bigrams, ..TextConfig::default() }, alpha: 0.7, ..Settings::default() };
         let model = train(&fixture_examples(), &settings.check().unwrap()).unwrap();
@@ -102,7 +131,7 @@ proptest! {
 
 fn scratch_feats(s: &Scorer, text: &str, scratch: &mut Scratch) -> Vec<u32> {
     s.features(text, scratch);
-    scratch.features().to_vec()
+    scratch.features().iter().map(|&r| s.column(r)).collect()
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 #
 #   bash benches/peers/run.sh            # from the repository root
 #   LINES=200000 bash benches/peers/run.sh   # a shorter stream
+#   QUALITY_ONLY=1 bash benches/peers/run.sh # only the held-out quality table
 #
 # Installs scikit-learn and fastText's Python bindings from PyPI into benches/peers/.venv,
 # and fastText's command-line tool from Debian's `fasttext` package when it is missing.
@@ -13,7 +14,7 @@ here=benches/peers
 work=$here/work
 mkdir -p "$work"
 
-if ! command -v fasttext >/dev/null 2>&1; then
+if [ -z "${QUALITY_ONLY:-}" ] && ! command -v fasttext >/dev/null 2>&1; then
     echo "installing Debian's fasttext (command-line tool)..." >&2
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fasttext >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq fasttext >/dev/null; fi
@@ -26,4 +27,6 @@ fi
 
 cargo build --release --quiet
 exec "$here/.venv/bin/python" "$here/peers.py" --lines "${LINES:-1000000}" --work "$work" \
-    --claimscan target/release/claimscan --corpus corpus/claims.csv
+    --claimscan target/release/claimscan --corpus corpus/claims.csv \
+    --heldout tests/fixtures/heldout.csv --heldout tests/fixtures/heldout_web.csv \
+    ${QUALITY_ONLY:+--quality-only}

@@ -1,7 +1,7 @@
 //! `claimscan eval`: measure a model on labelled data, or cross-validate training settings.
 
 use super::{resolve_threshold, settings_flags, DataArgs, ModelArg, TrainOpts};
-use claimscan::calibrate::{out_of_fold, Abstention, ProbabilityReport};
+use claimscan::calibrate::{out_of_fold, out_of_fold_calibrated, Abstention, ProbabilityReport};
 use claimscan::cv::{cross_validate, CvResult, Spread, DEFAULT_SEED};
 use claimscan::metrics::Report;
 use claimscan::{Scorer, Scratch};
@@ -30,6 +30,10 @@ pub struct Args {
     /// uses the model's recommended threshold.
     #[arg(long, value_name = "P")]
     threshold: Option<String>,
+    /// With --cv: calibrate each fold's model on its own training part (as `train
+    /// --calibrate` does), so that the probabilities are those of calibrated models.
+    #[arg(long, requires = "cv")]
+    calibrate: bool,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -75,7 +79,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let settings = args.opts.settings()?;
             let threshold = resolve_threshold(args.threshold.as_deref(), None)?;
             let cv = cross_validate(&examples, &settings, k, args.seed)?;
-            let oof = out_of_fold(&examples, &settings, k, args.seed)?;
+            let oof = if args.calibrate {
+                out_of_fold_calibrated(&examples, &settings, k, args.seed, k)?
+            } else {
+                out_of_fold(&examples, &settings, k, args.seed)?
+            };
             let probs = oof.probabilities(1.0);
             let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
             let pr = ProbabilityReport::new(&oof.labels, &probs, &truth);
@@ -85,6 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "k": k,
                     "seed": args.seed,
                     "settings": settings_flags(settings.get()),
+                    "calibrated": args.calibrate,
                     "accuracy": cv.accuracy(),
                     "macro_f1": cv.macro_f1(),
                     "polarity_accuracy": cv.polarity_accuracy(),
@@ -108,7 +117,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "polarity accuracy: {}", show(cv.polarity_accuracy()))?;
                 writeln!(
                     out,
-                    "(probabilities, per label and confusion: all out-of-fold predictions pooled, uncalibrated)"
+                    "(probabilities, per label and confusion: all out-of-fold predictions pooled; {})",
+                    if args.calibrate {
+                        "each fold's model calibrated on its own training part"
+                    } else {
+                        "uncalibrated"
+                    }
                 )?;
                 write_probability(&mut out, &pr, ab.as_ref())?;
                 write_tables(&mut out, &cv.pooled)?;
