@@ -153,6 +153,9 @@ impl Default for Settings {
     }
 }
 
+/// The largest smoothing accepted: beyond it the counts no longer matter.
+pub const MAX_ALPHA: f64 = 1e6;
+
 /// Training settings that passed [`Settings::check`]; fitting takes only these.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidSettings(Settings);
@@ -167,6 +170,12 @@ impl Settings {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return Err(Error::Param(format!(
                 "alpha must be a finite number greater than 0, got {}",
+                self.alpha
+            )));
+        }
+        if self.alpha > MAX_ALPHA {
+            return Err(Error::Param(format!(
+                "alpha must be at most {MAX_ALPHA} (larger smoothing makes every label equally likely), got {}",
                 self.alpha
             )));
         }

@@ -64,19 +64,19 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     out
 }
 
-/// Reads a model from the bytes of a model file; `path` only names it in errors.
-///
-/// # Errors
-/// Not a model file, another format version, truncated or corrupted (length or checksum
-/// mismatch), or contents that do not form a consistent model.
-pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+/// The largest model body this build reads (1 GiB): a header that declares more is refused
+/// before anything is read or allocated.
+pub const MAX_MODEL_BYTES: usize = 1 << 30;
+
+/// A parsed header line: the body's declared length and CRC-32.
+struct Header {
+    len: usize,
+    crc: u32,
+}
+
+fn parse_header(line: &[u8], path: &Path) -> Result<Header> {
     let bad = |msg: String| Error::model(path, msg);
-    let nl = bytes
-        .iter()
-        .take(128)
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| bad("not a claimscan model (no header line)".into()))?;
-    let header = std::str::from_utf8(&bytes[..nl])
+    let header = std::str::from_utf8(line)
         .map_err(|_| bad("not a claimscan model (header is not text)".into()))?;
     let fields: Vec<&str> = header.split(' ').collect();
     if fields.first() != Some(&MAGIC) {
@@ -96,6 +96,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     let len: usize = fields[2]
         .parse()
         .map_err(|_| bad("damaged model header (length)".into()))?;
+    if len > MAX_MODEL_BYTES {
+        return Err(bad(format!(
+            "the header declares a body of {len} bytes, more than the {MAX_MODEL_BYTES}-byte limit"
+        )));
+    }
     let crc_ok = fields[3].len() == 8
         && fields[3]
             .bytes()
@@ -104,22 +109,53 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
         .ok()
         .filter(|_| crc_ok)
         .ok_or_else(|| bad("damaged model header (checksum)".into()))?;
-    let body = &bytes[nl + 1..];
-    if body.len() != len {
+    Ok(Header { len, crc })
+}
+
+/// Checks the body against the header and builds the model.
+fn from_body(header: &Header, body: &[u8], path: &Path) -> Result<Model> {
+    let bad = |msg: String| Error::model(path, msg);
+    if body.len() != header.len {
         return Err(bad(format!(
-            "truncated or damaged model: body is {} bytes, header says {len}",
-            body.len()
+            "truncated or damaged model: body is {}{} bytes, header says {}",
+            if body.len() > header.len {
+                "more than "
+            } else {
+                ""
+            },
+            body.len().min(header.len),
+            header.len
         )));
     }
-    if crc32fast::hash(body) != crc {
+    if crc32fast::hash(body) != header.crc {
         return Err(bad("damaged model: checksum mismatch".into()));
     }
     let body: Body =
         serde_json::from_slice(body).map_err(|e| bad(format!("damaged model body: {e}")))?;
-    into_model(body).map_err(bad)
+    into_model(body, header.len).map_err(bad)
 }
 
-fn into_model(b: Body) -> std::result::Result<Model, String> {
+/// Reads a model from the bytes of a model file; `path` only names it in errors.
+///
+/// # Errors
+/// Not a model file, another format version, truncated or corrupted (length or checksum
+/// mismatch), or contents that do not form a consistent model.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+    let nl = bytes
+        .iter()
+        .take(128)
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| Error::model(path, "not a claimscan model (no header line)"))?;
+    let header = parse_header(&bytes[..nl], path)?;
+    from_body(&header, &bytes[nl + 1..], path)
+}
+
+/// How many labels x features cells a model may have per byte of its body (plus a fixed
+/// allowance): the dense tables of a loaded model stay a small multiple of its file size.
+const CELLS_PER_BYTE: usize = 2;
+const CELLS_ALLOWANCE: usize = 1 << 20;
+
+fn into_model(b: Body, body_len: usize) -> std::result::Result<Model, String> {
     let settings = b.settings.check().map_err(|e| e.to_string())?.get().clone();
     let nc = b.labels.len();
     if nc < 2 || !b.labels.windows(2).all(|w| w[0] < w[1]) {
@@ -128,13 +164,31 @@ fn into_model(b: Body) -> std::result::Result<Model, String> {
     if b.class_count.len() != nc || b.counts.len() != nc {
         return Err("per-class arrays do not match the labels".into());
     }
-    if b.class_count.iter().sum::<u64>() == 0 {
-        return Err("no training rows".into());
+    if let Some(c) = b.class_count.iter().position(|&n| n == 0) {
+        return Err(format!("label {:?} has no training rows", b.labels[c]));
+    }
+    if b.class_count
+        .iter()
+        .try_fold(0u64, |a, &n| a.checked_add(n))
+        .is_none()
+    {
+        return Err("the training row counts overflow".into());
     }
     if !b.vocabulary.windows(2).all(|w| w[0] < w[1]) {
         return Err("vocabulary must be sorted and distinct".into());
     }
     let nv = b.vocabulary.len();
+    // the dense tables hold nc x nv numbers: check before allocating them
+    let cells = nc.checked_mul(nv).unwrap_or(usize::MAX);
+    let allowed = body_len
+        .saturating_mul(CELLS_PER_BYTE)
+        .saturating_add(CELLS_ALLOWANCE);
+    if cells > allowed {
+        return Err(format!(
+            "{nc} labels x {nv} features is too large for a {body_len}-byte model \
+             (at most {allowed} cells); the file is damaged or crafted"
+        ));
+    }
     let mut feature_count = vec![0.0; nc * nv];
     for (c, row) in b.counts.iter().enumerate() {
         let mut last = None;
@@ -145,8 +199,20 @@ fn into_model(b: Body) -> std::result::Result<Model, String> {
             if !(x.is_finite() && x > 0.0) {
                 return Err(format!("class {c}: bad count {x}"));
             }
+            if settings.variant == crate::Variant::Bernoulli && x > b.class_count[c] as f64 {
+                return Err(format!(
+                    "class {c}: feature {f} in {x} sentences, more than the class's {}",
+                    b.class_count[c]
+                ));
+            }
             feature_count[c * nv + f as usize] = x;
             last = Some(f);
+        }
+        let total: f64 = row.iter().map(|&(_, x)| x).sum::<f64>() + settings.alpha * nv as f64;
+        if !total.is_finite() {
+            return Err(format!(
+                "class {c}: the counts do not sum to a finite number"
+            ));
         }
     }
     if settings.idf != (b.idf.len() == nv) || !(b.idf.is_empty() || b.idf.len() == nv) {
@@ -178,8 +244,29 @@ fn into_model(b: Body) -> std::result::Result<Model, String> {
 /// # Errors
 /// The file cannot be read, or [`from_bytes`] rejects it.
 pub fn load(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, path)
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::model(path, "is a folder, not a model file"));
+    }
+    let mut reader = std::io::BufReader::new(file);
+    // the header line first, at most 128 bytes: /dev/zero or a text file fails here
+    let mut line = Vec::new();
+    (&mut reader)
+        .take(128)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| Error::io(path, e))?;
+    if line.pop() != Some(b'\n') {
+        return Err(Error::model(path, "not a claimscan model (no header line)"));
+    }
+    let header = parse_header(&line, path)?;
+    // then at most the declared body and one byte more, to notice trailing data
+    let mut body = Vec::with_capacity(header.len.min(64 << 20));
+    reader
+        .take(header.len as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| Error::io(path, e))?;
+    from_body(&header, &body, path)
 }
 
 /// Writes `model` to `path` (see [`write_atomic`]).
@@ -333,6 +420,13 @@ fn write_then_rename(
         .and_then(|_| tmp.as_file().set_permissions(perms))
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), e))?;
+    // For the test suite only: hold the written temporary file before the rename, so that
+    // a test can interrupt the write at that point.
+    if let Some(ms) = std::env::var_os("CLAIMSCAN_TEST_STALL_BEFORE_RENAME_MS")
+        .and_then(|v| v.to_str().and_then(|v| v.parse::<u64>().ok()))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     tmp.persist(target)
         .map_err(|e| Error::io(target, e.error))?;
     Ok(())

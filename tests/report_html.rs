@@ -61,9 +61,12 @@ fn html_report_renders_in_headless_chromium() {
     assert!(text.contains("risk claims:"));
 
     // what the page must show: one highlight per sentence the model calls a risk or reward
+    // at the model's recommended threshold, which `report` applies by default
     let (_, json, _) = run(
         &[
             "predict",
+            "--threshold",
+            "model",
             "--split",
             "sentences",
             "--format",

@@ -44,6 +44,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         args.files.clone()
     };
+    if let Some(html) = &args.html {
+        if let Some(input) = inputs
+            .iter()
+            .find(|i| claimscan::persist::same_file(html, i))
+        {
+            anyhow::bail!(
+                "{}: refusing to write the report over its input {}",
+                html.display(),
+                input.display()
+            );
+        }
+    }
     let mut docs = Vec::new();
     for path in &inputs {
         let mut bytes = Vec::new();

@@ -1,0 +1,345 @@
+//! Hostile input, round two: special files and links as outputs, outputs that are inputs,
+//! permissions, interrupted writes, crafted models and labels that carry markup.
+
+mod common;
+use common::{claimscan, fixture, run, train_to};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn golden() -> std::path::PathBuf {
+    fixture("golden.csv")
+}
+
+fn is_model(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"claimscan-model ")
+}
+
+#[test]
+fn output_through_a_link_to_stdout_writes_to_stdout_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("out.model");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    let out = claimscan()
+        .args(["train", "--data", golden().to_str().unwrap(), "--out"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(is_model(&out.stdout), "the model went to stdout (a pipe)");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn output_into_a_fifo_is_written_into_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let (code, err) = train_to(&golden(), &fifo, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(is_model(&reader.join().unwrap()));
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+#[test]
+fn output_to_a_device_keeps_the_device() {
+    // through a link in a temporary folder, so that a regression cannot touch /dev
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("null.model");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let (code, err) = train_to(&golden(), &link, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    let page = dir.path().join("null.html");
+    std::os::unix::fs::symlink("/dev/null", &page).unwrap();
+    let (code, _, err) = run(
+        &["report", "--html", page.to_str().unwrap()],
+        "Open models are cheap.\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&page)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn output_through_a_link_replaces_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.model");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.model");
+    std::os::unix::fs::symlink("real.model", &link).unwrap();
+    let (code, err) = train_to(&golden(), &link, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(is_model(&std::fs::read(&real).unwrap()));
+    // and through a dangling link: the target is created
+    let dangling = dir.path().join("new.model");
+    std::os::unix::fs::symlink("made.model", &dangling).unwrap();
+    let (code, err) = train_to(&golden(), &dangling, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(is_model(
+        &std::fs::read(dir.path().join("made.model")).unwrap()
+    ));
+}
+
+#[test]
+fn new_files_honour_the_umask_and_existing_files_keep_their_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let bin = assert_cmd::cargo::cargo_bin("claimscan");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077 && '{}' train --data '{}' --out '{}'",
+            bin.display(),
+            golden().display(),
+            out.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, err) = train_to(&golden(), &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[test]
+fn report_refuses_to_write_its_page_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("article.txt");
+    std::fs::write(&doc, "Open models cut our costs.\n").unwrap();
+    let (code, _, err) = run(
+        &[
+            "report",
+            doc.to_str().unwrap(),
+            "--html",
+            doc.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("refusing to write"), "{err}");
+    let link = dir.path().join("page.html");
+    std::os::unix::fs::symlink(&doc, &link).unwrap();
+    let (code, _, err) = run(
+        &[
+            "report",
+            doc.to_str().unwrap(),
+            "--html",
+            link.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&doc).unwrap(),
+        "Open models cut our costs.\n"
+    );
+}
+
+#[test]
+fn sigterm_during_a_write_removes_the_temporary_file_and_keeps_the_old_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    std::fs::write(&out, b"the old model").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .args(["train", "--data", golden().to_str().unwrap(), "--out"])
+        .arg(&out)
+        .env("CLAIMSCAN_TEST_STALL_BEFORE_RENAME_MS", "20000")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp_exists = || {
+        std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".claimscan-")
+        })
+    };
+    let start = Instant::now();
+    while !tmp_exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no temporary file appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    unsafe_kill(child.id(), 15);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+    assert!(!tmp_exists(), "the temporary file was left behind");
+    assert_eq!(std::fs::read(&out).unwrap(), b"the old model");
+}
+
+fn unsafe_kill(pid: u32, sig: i32) {
+    assert!(std::process::Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[test]
+fn labels_cannot_inject_markup_into_the_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil.csv");
+    std::fs::write(
+        &csv,
+        "text,label\n\
+         open models cut costs,\"x\"\" onmouseover=\"\"alert(1)\"\n\
+         cheap inference for all,\"x\"\" onmouseover=\"\"alert(1)\"\n\
+         attackers exploit the server,\"risk:<img src=x onerror=alert(2)>\"\n\
+         a poisoned checkpoint,\"risk:<img src=x onerror=alert(2)>\"\n",
+    )
+    .unwrap();
+    let model = dir.path().join("m.model");
+    let (code, err) = train_to(&csv, &model, &[]);
+    assert_eq!(code, 0, "{err}");
+    let page = dir.path().join("r.html");
+    let (code, _, err) = run(
+        &[
+            "report",
+            "--model",
+            model.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        "open models cut costs. attackers exploit the server.\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<img"), "live markup from a label");
+    assert!(
+        !html.contains("\" onmouseover"),
+        "an attribute broken out of"
+    );
+    assert!(html.contains("&lt;img"), "the label is shown, escaped");
+}
+
+#[test]
+fn models_that_are_not_files_or_claim_huge_sizes_fail_fast() {
+    for path in ["/dev/zero", "/dev/urandom", "/"] {
+        let start = Instant::now();
+        let (code, _, err) = run(&["info", "--model", path], "");
+        assert_eq!(code, 2, "{path}: {err}");
+        assert_eq!(err.lines().count(), 1, "{path}: {err}");
+        assert!(start.elapsed() < Duration::from_secs(5), "{path}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // a 2 GB sparse file whose header claims a 2 GB body
+    let sparse = dir.path().join("sparse.model");
+    let f = std::fs::File::create(&sparse).unwrap();
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(&f);
+    writeln!(w, "claimscan-model 1 2000000000 00000000").unwrap();
+    drop(w);
+    f.set_len(2_000_000_040).unwrap();
+    let (code, _, err) = run(&["info", "--model", sparse.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("limit"), "{err}");
+}
+
+/// A model body with a valid checksum that declares far more labels x features than its
+/// size could hold.
+fn crafted(labels: usize, features: usize) -> Vec<u8> {
+    let labels: Vec<String> = (0..labels).map(|i| format!("l{i:07}")).collect();
+    let vocab: Vec<String> = (0..features).map(|i| format!("w{i:07}")).collect();
+    let body = serde_json::json!({
+        "settings": {
+            "text": {"stem": true, "stop_words": false, "bigrams": false},
+            "min_df": 1, "max_features": null, "alpha": 1.0, "variant": "multinomial",
+            "sublinear_tf": false, "fit_prior": true
+        },
+        "labels": labels,
+        "class_count": vec![1; labels.len()],
+        "vocabulary": vocab,
+        "counts": vec![Vec::<(u32, f64)>::new(); labels.len()],
+    });
+    let json = serde_json::to_vec(&body).unwrap();
+    let mut out = format!(
+        "claimscan-model 1 {} {:08x}\n",
+        json.len(),
+        crc32fast::hash(&json)
+    )
+    .into_bytes();
+    out.extend_from_slice(&json);
+    out
+}
+
+#[test]
+fn a_crafted_model_with_huge_dimensions_is_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted.model");
+    std::fs::write(&path, crafted(20_000, 200_000)).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 5_000_000);
+    let (code, _, err) = run(&["info", "--model", path.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("too large"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_label_without_rows_or_an_absurd_alpha_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let (code, err) = train_to(&golden(), &out, &["--alpha", "1e308"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("alpha must be at most"), "{err}");
+    assert!(!err.contains("serde"), "{err}");
+    let mut bytes = crafted(3, 5);
+    // zero rows for the first label: rebuild with a valid checksum
+    let text =
+        String::from_utf8(bytes.split_off(bytes.iter().position(|&b| b == b'\n').unwrap() + 1))
+            .unwrap();
+    let text = text.replacen("\"class_count\":[1,", "\"class_count\":[0,", 1);
+    let mut file = format!(
+        "claimscan-model 1 {} {:08x}\n",
+        text.len(),
+        crc32fast::hash(text.as_bytes())
+    )
+    .into_bytes();
+    file.extend_from_slice(text.as_bytes());
+    let path = dir.path().join("zero.model");
+    std::fs::write(&path, file).unwrap();
+    let (code, _, err) = run(&["info", "--model", path.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("no training rows"), "{err}");
+}
