@@ -179,7 +179,7 @@ fn into_model(b: Body, body_len: usize) -> std::result::Result<Model, String> {
     }
     let nv = b.vocabulary.len();
     // the dense tables hold nc x nv numbers: check before allocating them
-    let cells = nc.checked_mul(nv).unwrap_or(usize::MAX);
+    let cells = nc.saturating_mul(nv);
     let allowed = body_len
         .saturating_mul(CELLS_PER_BYTE)
         .saturating_add(CELLS_ALLOWANCE);
