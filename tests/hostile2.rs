@@ -4,7 +4,6 @@
 mod common;
 use common::{claimscan, fixture, run, train_to};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn golden() -> std::path::PathBuf {
