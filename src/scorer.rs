@@ -147,13 +147,9 @@ impl Scorer {
             }
         }
         let mut row_col: Vec<u32> = (0..nv as u32).collect();
-        // character n-grams are summed into cached word rows, so scoring reads word and
-        // bigram rows: those come first
-        let is_char = |f: u32| (f as usize) < n_char_features;
         row_col.sort_by(|&a, &b| {
-            is_char(a)
-                .cmp(&is_char(b))
-                .then(freq[b as usize].total_cmp(&freq[a as usize]))
+            freq[b as usize]
+                .total_cmp(&freq[a as usize])
                 .then(a.cmp(&b))
         });
         let mut col_row = vec![0u32; nv];
