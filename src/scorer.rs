@@ -24,6 +24,14 @@ const CACHE_LIMIT: usize = 1 << 20;
 /// The same with character n-gram rows cached per word (each holds one weight per class).
 const CACHE_LIMIT_ROWS: usize = 1 << 17;
 
+/// The per-thread bigram memo has 2^PAIR_BITS entries.
+const PAIR_BITS: u32 = 16;
+const PAIR_MEMO: usize = 1 << PAIR_BITS;
+
+fn bigrams_on(s: &Scorer) -> bool {
+    s.pipeline.config().bigrams
+}
+
 /// Gives every scorer an identity, so that a scratch space used with another scorer
 /// drops the cache it filled for the first.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -78,6 +86,9 @@ pub struct Scratch {
     row_known: Vec<u32>,
     char_acc: Vec<f64>,
     char_known: usize,
+    /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
+    pairs: Vec<(u64, u32)>,
+    pairs_owner: u64,
     chars: Vec<char>,
     gram: String,
     word: String,
@@ -312,9 +323,16 @@ impl Scorer {
             scratch.row_known.clear();
             scratch.owner = self.id;
         }
+        if bigrams_on(self) && (scratch.pairs_owner != self.id || scratch.pairs.len() != PAIR_MEMO)
+        {
+            scratch.pairs.clear();
+            scratch.pairs.resize(PAIR_MEMO, (0, NO_ROW));
+            scratch.pairs_owner = self.id;
+        }
         let Scratch {
             cache,
             rows,
+            pairs,
             row_known,
             char_acc,
             char_known,
@@ -402,7 +420,18 @@ impl Scorer {
                         feats.push(f);
                     }
                     if bigrams && prev != UNKNOWN {
-                        if let Some(r) = self.bigram(prev, id) {
+                        let key = ((u64::from(prev) << 32) | u64::from(id)).wrapping_add(1);
+                        let slot = &mut pairs[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                            >> (64 - PAIR_BITS))
+                            as usize];
+                        let found = if slot.0 == key {
+                            slot.1
+                        } else {
+                            let r = self.bigram(prev, id).unwrap_or(NO_ROW);
+                            *slot = (key, r);
+                            r
+                        };
+                        if let Some(r) = (found != NO_ROW).then_some(found) {
                             if folded {
                                 add(char_acc, self.row(r), 1.0);
                                 *char_known += 1;
