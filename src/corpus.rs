@@ -45,6 +45,103 @@ pub fn parse_delimiter(s: &str) -> Result<u8> {
     }
 }
 
+/// A reader that keeps the bytes of the CSV record being parsed, so that a record whose
+/// quotes do not pair up (a stray or unbalanced quote, which the CSV parser silently
+/// extends to the next quote or the end of the file) can be reported.
+pub struct QuoteTracker<R> {
+    inner: R,
+    seen: std::rc::Rc<std::cell::RefCell<Seen>>,
+}
+
+/// The bytes read so far from the start of the current record.
+#[derive(Default)]
+pub struct Seen {
+    bytes: Vec<u8>,
+    /// Absolute offset of `bytes[0]`.
+    start: u64,
+}
+
+/// The handle that checks records read through a [`QuoteTracker`].
+#[derive(Clone)]
+pub struct Quotes(std::rc::Rc<std::cell::RefCell<Seen>>);
+
+impl<R: Read> QuoteTracker<R> {
+    /// Wraps `inner`; the returned [`Quotes`] checks records as they are parsed.
+    pub fn new(inner: R) -> (Self, Quotes) {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Seen::default()));
+        (
+            QuoteTracker {
+                inner,
+                seen: seen.clone(),
+            },
+            Quotes(seen),
+        )
+    }
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Quotes {
+    /// A record starts at byte `start`: the bytes before it are no longer needed.
+    pub fn record_at(&self, start: u64) {
+        let mut seen = self.0.borrow_mut();
+        let from = (start.saturating_sub(seen.start) as usize).min(seen.bytes.len());
+        seen.bytes.drain(..from);
+        seen.start += from as u64;
+    }
+
+    /// At the end of the input: whether the last record (from the last [`Quotes::record_at`]
+    /// to the end) has an even number of quote characters. An odd number means a quote that
+    /// never closed, which the CSV parser silently ran to the end of the file.
+    pub fn tail_balanced(&self) -> bool {
+        let seen = self.0.borrow();
+        seen.bytes.iter().filter(|&&b| b == b'"').count() % 2 == 0
+    }
+}
+
+/// Pairs of distinct labels among `examples` that differ only in letter case (each pair
+/// once, sorted): most likely the same label typed two ways.
+pub fn case_variants(examples: &[Example]) -> Vec<(String, String)> {
+    let mut labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut out = Vec::new();
+    for (i, a) in labels.iter().enumerate() {
+        for b in &labels[i + 1..] {
+            if a.to_lowercase() == b.to_lowercase() {
+                out.push((a.to_string(), b.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Checks a CSV header: not empty, no column named twice.
+///
+/// # Errors
+/// An empty header, or a duplicate column name (named in the message).
+pub fn check_header(headers: &csv::StringRecord, path: &Path) -> Result<()> {
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(Error::data(path, Some(1), "empty file: no header row"));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if headers.iter().skip(i + 1).any(|o| o.trim() == h.trim()) {
+            return Err(Error::data(
+                path,
+                Some(1),
+                format!("column '{}' appears more than once in the header", h.trim()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Loads every example of the CSV file at `path`.
 ///
 /// # Errors
@@ -60,19 +157,19 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Vec<Example>> {
 /// # Errors
 /// As for [`load`].
 pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Example>> {
+    let (reader, quotes) = QuoteTracker::new(reader);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .has_headers(true)
         .flexible(false)
         .from_reader(reader);
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
-    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(Error::data(path, Some(1), "empty file: no header row"));
-    }
+    check_header(&headers, path)?;
     let find = |name: &str| find_column(&headers, name, path);
     let (ti, li) = (find(&opts.text_column)?, find(&opts.label_column)?);
     let mut examples = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut control: Option<Error> = None;
     loop {
         match rdr.read_record(&mut record) {
             Ok(true) => {}
@@ -90,31 +187,47 @@ pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Ex
             }
         }
         let line = record.position().map_or(0, |p| p.line());
+        if let Some(pos) = record.position() {
+            quotes.record_at(pos.byte());
+        }
         let (text, label) = (&record[ti], record[li].trim());
         if label.is_empty() {
             return Err(Error::data(path, Some(line), "empty label"));
         }
+        if let Some(c) = label.chars().find(|c| c.is_control()) {
+            // reported after the end-of-file check, which explains a multi-line label better
+            control.get_or_insert_with(|| {
+                Error::data(
+                    path,
+                    Some(line),
+                    format!("label {label:?} contains a control character ({c:?}): labels are one line of text"),
+                )
+            });
+        }
+        // labels that differ only in Unicode normalisation are the same label
+        use unicode_normalization::UnicodeNormalization;
+        let label: String = label.nfc().collect();
         if text.trim().is_empty() {
             return Err(Error::data(path, Some(line), "empty text"));
         }
         examples.push(Example {
             text: text.to_string(),
-            label: label.to_string(),
+            label,
             line,
         });
     }
-    if let Some(last) = examples.last() {
-        if last.text.contains('\n') || last.label.contains('\n') {
-            return Err(Error::data(
-                path,
-                Some(last.line),
-                "a quoted field runs to the end of the file (unbalanced quote?)",
-            ));
-        }
-    } else {
-        return Err(Error::data(path, None, "no data rows after the header"));
+    match examples.last() {
+        None => Err(Error::data(path, None, "no data rows after the header")),
+        Some(last) if !quotes.tail_balanced() => Err(Error::data(
+            path,
+            Some(last.line),
+            "a quoted field runs to the end of the file (unbalanced quote?)",
+        )),
+        Some(_) => match control {
+            Some(e) => Err(e),
+            None => Ok(examples),
+        },
     }
-    Ok(examples)
 }
 
 /// The index of column `name` in `headers`.
@@ -205,6 +318,39 @@ mod tests {
         assert_eq!(
             err("text,label\na,b\nc,\"d\ne\n"),
             "t.csv:3: a quoted field runs to the end of the file (unbalanced quote?)"
+        );
+    }
+
+    #[test]
+    fn a_quoted_multi_line_last_record_is_valid() {
+        let ex = parse("text,label\na,b\n\"c\nd\",e\n").unwrap();
+        assert_eq!(ex[1].text, "c\nd");
+        let ex = parse("text,label\na,b\n\"c\nd \"\"quoted\"\"\",e").unwrap();
+        assert_eq!(ex[1].text, "c\nd \"quoted\"");
+    }
+
+    #[test]
+    fn labels_are_trimmed_nfc_and_free_of_control_characters() {
+        // "e" + combining acute and the precomposed "é" are one label
+        let ex = parse("text,label\na, caf\u{65}\u{301} \nb,caf\u{e9}\n").unwrap();
+        assert_eq!(ex[0].label, ex[1].label);
+        assert_eq!(ex[0].label, "caf\u{e9}");
+        assert_eq!(
+            err("text,label\na,\"x\ty\"\n"),
+            "t.csv:2: label \"x\\ty\" contains a control character ('\\t'): labels are one line of text"
+        );
+        let ex = parse("text,label\na,Risk\nb,risk\nc,x\n").unwrap();
+        assert_eq!(
+            case_variants(&ex),
+            [("Risk".to_string(), "risk".to_string())]
+        );
+    }
+
+    #[test]
+    fn duplicate_columns_are_named() {
+        assert_eq!(
+            err("text,label,text\na,b,c\n"),
+            "t.csv:1: column 'text' appears more than once in the header"
         );
     }
 

@@ -75,6 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.top == 0 {
         bail!("--top must be at least 1");
     }
+    if args.csv && matches!(args.split, Split::Sentences) {
+        bail!("--split sentences does not go with --csv: each CSV record is classified whole");
+    }
     let model = args.model.load()?;
     let threshold = super::resolve_threshold(args.threshold.as_deref(), Some(&model))?;
     let scorer = Scorer::new(&model);
@@ -228,35 +231,69 @@ fn stream_csv<W: Write>(
     pool: &rayon::ThreadPool,
     out: &mut W,
 ) -> anyhow::Result<Stats> {
+    let (input, quotes) = claimscan::corpus::QuoteTracker::new(input);
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = rdr
         .headers()
         .map_err(|e| claimscan::corpus::csv_error(path, e))?
         .clone();
+    claimscan::corpus::check_header(&headers, path)?;
     let find = |col: &str| claimscan::corpus::find_column(&headers, col, path);
     let ti = find(text_col)?;
     let ii = id_col.map(find).transpose()?;
     let mut stats = Stats::default();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     let mut recs: Vec<(Option<String>, String, u64)> = Vec::new();
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads())
         .map(|_| std::sync::Mutex::new(Scratch::default()))
         .collect();
+    let mut last_line = 0;
+    let field = |b: &[u8], bad: &mut u64| match std::str::from_utf8(b) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            *bad += 1;
+            String::from_utf8_lossy(b).into_owned()
+        }
+    };
     loop {
         recs.clear();
         while recs.len() < CHUNK_LINES {
-            let more = rdr
-                .read_record(&mut record)
-                .map_err(|e| claimscan::corpus::csv_error(path, e))?;
+            let more = match rdr.read_byte_record(&mut record) {
+                Ok(more) => more,
+                Err(e) => {
+                    if record.iter().any(|f| f.contains(&b'\n')) {
+                        return Err(claimscan::Error::Data {
+                            path: path.to_path_buf(),
+                            line: e.position().map(|p| p.line()),
+                            msg: "a quoted field spans several lines (unbalanced quote?)".into(),
+                        }
+                        .into());
+                    }
+                    return Err(claimscan::corpus::csv_error(path, e).into());
+                }
+            };
             if !more {
+                if last_line > 0 && !quotes.tail_balanced() {
+                    return Err(claimscan::Error::Data {
+                        path: path.to_path_buf(),
+                        line: Some(last_line),
+                        msg: "a quoted field runs to the end of the file (unbalanced quote?)"
+                            .into(),
+                    }
+                    .into());
+                }
                 break;
             }
             let line = record.position().map_or(0, |p| p.line());
-            recs.push((
-                ii.map(|i| record[i].to_string()),
-                record[ti].to_string(),
-                line,
-            ));
+            if let Some(p) = record.position() {
+                quotes.record_at(p.byte());
+            }
+            last_line = line;
+            let mut bad = 0;
+            let id = ii.map(|i| field(&record[i], &mut bad));
+            let text = field(&record[ti], &mut bad);
+            stats.invalid_utf8 += u64::from(bad > 0);
+            recs.push((id, text, line));
         }
         if recs.is_empty() {
             return Ok(stats);
@@ -448,36 +485,56 @@ impl<'a> Render<'a> {
             e
         });
         match self.format {
-            Format::Tsv | Format::Csv => {
-                let sep = if self.format == Format::Tsv {
-                    b'\t'
-                } else {
-                    b','
-                };
+            Format::Tsv => {
+                let sep = b'\t';
                 if self.ids {
-                    field(out, meta.id.unwrap_or(""), self.format);
+                    tsv_field(out, meta.id.unwrap_or(""));
                     out.push(sep);
                 }
                 if let Some(offset) = meta.offset {
-                    let _ = write!(out, "{}{}{offset}{}", meta.line, sep as char, sep as char);
+                    let _ = write!(out, "{}\t{offset}\t", meta.line);
                 }
-                out.extend_from_slice(label.as_bytes());
+                tsv_field(out, label);
                 out.push(sep);
                 push_probability(out, outcome.probability);
                 for &c in &order[1..self.top] {
                     out.push(sep);
-                    out.extend_from_slice(labels[c].as_bytes());
+                    tsv_field(out, &labels[c]);
                     out.push(sep);
                     push_probability(out, s.probs[c]);
                 }
                 if let Some(e) = &explain {
-                    let list: Vec<String> = e.iter().map(|(t, w)| format!("{t}={w:.3}")).collect();
                     out.push(sep);
-                    field(out, &list.join(" "), self.format);
+                    tsv_field(out, &explain_list(e));
                 }
                 out.push(sep);
-                field(out, text, self.format);
+                tsv_field(out, text);
                 out.push(b'\n');
+            }
+            Format::Csv => {
+                let mut fields: Vec<String> = Vec::with_capacity(4 + 2 * self.top);
+                if self.ids {
+                    fields.push(meta.id.unwrap_or("").to_string());
+                }
+                if let Some(offset) = meta.offset {
+                    fields.push(meta.line.to_string());
+                    fields.push(offset.to_string());
+                }
+                let mut p = Vec::new();
+                push_probability(&mut p, outcome.probability);
+                fields.push(label.to_string());
+                fields.push(String::from_utf8(p).expect("digits"));
+                for &c in &order[1..self.top] {
+                    let mut p = Vec::new();
+                    push_probability(&mut p, s.probs[c]);
+                    fields.push(labels[c].clone());
+                    fields.push(String::from_utf8(p).expect("digits"));
+                }
+                if let Some(e) = &explain {
+                    fields.push(explain_list(e));
+                }
+                fields.push(text.to_string());
+                csv_record(out, &fields);
             }
             Format::Json => {
                 let (polarity, category) = polarity_category(label);
@@ -528,12 +585,57 @@ fn push_probability(out: &mut Vec<u8>, p: f64) {
 }
 
 /// Writes one field: as is for TSV, quoted when needed for CSV.
-fn field(out: &mut Vec<u8>, s: &str, format: Format) {
-    if format == Format::Csv && s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
+/// The `--explain` column: `feature=weight` pairs joined by `;` (which no feature name
+/// contains: bigrams hold a space, character n-grams `#` and `_`).
+fn explain_list(e: &[(String, f64)]) -> String {
+    let list: Vec<String> = e.iter().map(|(t, w)| format!("{t}={w:.3}")).collect();
+    list.join(";")
+}
+
+/// A TSV field: backslash, TAB, CR and LF are written as `\\`, `\t`, `\r` and `\n`, so
+/// that every record stays on one line with its columns where they belong.
+fn tsv_field(out: &mut Vec<u8>, s: &str) {
+    if !s.contains(['\\', '\t', '\r', '\n']) {
         out.extend_from_slice(s.as_bytes());
+        return;
     }
+    for c in s.chars() {
+        match c {
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            c => {
+                let mut b = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+}
+
+/// One CSV record, quoted as needed by the csv crate's writer. CR and LF inside a field
+/// are written as `\r` and `\n` (and a backslash as `\\`), so that every record stays on
+/// one line.
+fn csv_record(out: &mut Vec<u8>, fields: &[String]) {
+    let escaped: Vec<std::borrow::Cow<str>> = fields
+        .iter()
+        .map(|f| {
+            if f.contains(['\\', '\r', '\n']) {
+                std::borrow::Cow::Owned(
+                    f.replace('\\', "\\\\")
+                        .replace('\r', "\\r")
+                        .replace('\n', "\\n"),
+                )
+            } else {
+                std::borrow::Cow::Borrowed(f.as_str())
+            }
+        })
+        .collect();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(256)
+        .from_writer(out);
+    w.write_record(escaped.iter().map(|f| f.as_bytes()))
+        .and_then(|_| w.flush().map_err(csv::Error::from))
+        .expect("writing CSV to memory");
 }

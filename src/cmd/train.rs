@@ -40,6 +40,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let examples = args.data.load()?;
+    for (a, b) in claimscan::corpus::case_variants(&examples) {
+        eprintln!(
+            "claimscan: warning: {}: labels {a:?} and {b:?} differ only in letter case; they are trained as two labels",
+            args.data.data.display()
+        );
+    }
     let mut model = match &args.update {
         Some(base) => claimscan::model::update(&claimscan::persist::load(base)?, &examples)?,
         None => claimscan::model::train(&examples, &settings)?,
