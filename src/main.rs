@@ -29,13 +29,29 @@ fn install_signal_cleanup() {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    if let Err(msg) = cmd::guard_std_fds() {
+        cmd::say!("claimscan: {msg}");
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout, usage errors to stderr; a page that
+            // cannot be written is a failure too
+            use std::io::Write;
+            let printed = e.print().and_then(|_| std::io::stdout().flush());
+            return match (printed, e.exit_code()) {
+                (Err(_), _) => ExitCode::from(2),
+                (Ok(()), code) => ExitCode::from(code.clamp(0, 255) as u8),
+            };
+        }
+    };
     install_signal_cleanup();
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(err) if cmd::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("claimscan: {err:#}");
+            cmd::say!("claimscan: {err:#}");
             ExitCode::from(2)
         }
     }

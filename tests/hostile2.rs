@@ -342,3 +342,171 @@ fn a_label_without_rows_or_an_absurd_alpha_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("no training rows"), "{err}");
 }
+
+fn sh(script: &str) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("claimscan");
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script.replace("CLAIMSCAN", &format!("'{}'", bin.display())))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn closed_or_full_outputs_and_closed_stdin_are_errors_not_panics() {
+    // stdout on a full disk
+    let out = sh("CLAIMSCAN bench --lines 1000 > /dev/full");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    // a closed pipe on stdout is not a failure
+    let out = sh("CLAIMSCAN bench --lines 1000 | head -1 >/dev/null; exit ${PIPESTATUS:-0}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    // help that cannot be written
+    let out = sh("CLAIMSCAN --help > /dev/full");
+    assert_ne!(out.status.code(), Some(0));
+    // closed stdout, closed stdin
+    let out = sh("echo hi | CLAIMSCAN predict >&-");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard output is closed"));
+    let out = sh("CLAIMSCAN predict <&-");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input is closed"));
+    // but /dev/null stays an ordinary place to read from and write to
+    let out = sh("echo hi | CLAIMSCAN predict > /dev/null");
+    assert_eq!(out.status.code(), Some(0));
+    // informational messages on a full or closed stderr: the job still succeeds
+    let dir = tempfile::tempdir().unwrap();
+    for redirect in ["2>/dev/full", "2>&-"] {
+        let model = dir.path().join("m.model");
+        let out = sh(&format!(
+            "CLAIMSCAN train --data '{}' --out '{}' {redirect}",
+            golden().display(),
+            model.display()
+        ));
+        assert_eq!(out.status.code(), Some(0), "{redirect}");
+        let (code, _, err) = run(&["info", "--model", model.to_str().unwrap()], "");
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
+#[test]
+fn threads_and_bench_lines_are_bounded() {
+    let (code, out, err) = run(
+        &["predict", "--threads", "100000"],
+        "Open models are cheap.\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1);
+    assert!(err.contains("capped"), "{err}");
+    for lines in ["0", "99999999999"] {
+        let (code, _, err) = run(&["bench", "--lines", lines], "");
+        assert_eq!(code, 2, "{lines}");
+        assert!(err.contains("--lines must be between"), "{err}");
+    }
+}
+
+#[test]
+fn predict_csv_reports_stray_quotes_and_keeps_every_record() {
+    // a stray quote: the rest of the file would silently become one field
+    let (code, out, err) = run(
+        &["predict", "--csv"],
+        "id,text\n1,open models are cheap\n2,\"a stray quote\n3,attackers exploit it\n",
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains(":3:") && err.contains("unbalanced quote"),
+        "{err}"
+    );
+    // a valid quoted multi-line last record is one record
+    let (code, out, err) = run(
+        &["predict", "--csv", "--id-column", "id"],
+        "id,text\n1,open models are cheap\n2,\"two\nlines\"\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().ends_with("two\\nlines"),
+        "{out}"
+    );
+    // invalid UTF-8 is replaced and warned about, no record lost
+    let mut input = b"text\nopen models \xff are cheap\nattackers exploit it\n".to_vec();
+    input.extend_from_slice(b"");
+    let (code, out, err) = run(&["predict", "--csv"], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2);
+    assert!(err.contains("invalid UTF-8"), "{err}");
+    // duplicate header names
+    let (code, _, err) = run(&["predict", "--csv"], "text,text\na,b\n");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("column 'text' appears more than once"),
+        "{err}"
+    );
+    // --split sentences does not silently do nothing
+    let (code, _, err) = run(
+        &["predict", "--csv", "--split", "sentences"],
+        "text\na. b.\n",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--split sentences"), "{err}");
+}
+
+#[test]
+fn separators_inside_fields_keep_one_record_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(
+        &csv,
+        "text,label\nopen models cut costs,\"a,b\"\ncheap inference,\"a,b\"\nattackers exploit it,risk\na poisoned file,risk\n",
+    )
+    .unwrap();
+    let model = dir.path().join("m.model");
+    let (code, err) = train_to(&csv, &model, &["--bigrams"]);
+    assert_eq!(code, 0, "{err}");
+    let input = "id,text\n\"x\ty\",\"cut\tcosts\nnow\"\n";
+    for format in ["tsv", "csv"] {
+        let (code, out, err) = run(
+            &[
+                "predict",
+                "--model",
+                model.to_str().unwrap(),
+                "--csv",
+                "--id-column",
+                "id",
+                "--format",
+                format,
+                "--top",
+                "2",
+                "--explain",
+                "3",
+            ],
+            input,
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().count(), 1, "{format}: {out}");
+        if format == "tsv" {
+            assert_eq!(out.trim_end().split('\t').count(), 7, "{out}");
+            assert!(out.starts_with("x\\ty\t"), "{out}");
+        } else {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(out.as_bytes());
+            let rec = rdr.records().next().unwrap().unwrap();
+            assert_eq!(rec.len(), 7, "{out}");
+            assert!(rec.iter().any(|f| f == "a,b"), "{out}");
+        }
+    }
+    // training refuses a label with a TAB in it, naming the line
+    std::fs::write(&csv, "text,label\na,\"x\ty\"\nb,z\n").unwrap();
+    let (code, err) = train_to(&csv, &model, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":2:") && err.contains("control character"),
+        "{err}"
+    );
+}

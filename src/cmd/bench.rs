@@ -5,6 +5,7 @@ use super::ModelArg;
 use anyhow::Context;
 use claimscan::text::for_each_word;
 use claimscan::Scorer;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,12 +25,23 @@ pub struct Args {
     threads: Option<usize>,
 }
 
+/// The longest generated stream (about 1.1 GB in memory).
+const MAX_BENCH_LINES: usize = 10_000_000;
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args.model.load()?;
     let scorer = Scorer::new(&model);
     let data = match &args.input {
         Some(p) => std::fs::read(p).with_context(|| format!("{}", p.display()))?,
-        None => claimscan::bench_stream(args.lines),
+        None => {
+            if args.lines == 0 || args.lines > MAX_BENCH_LINES {
+                anyhow::bail!(
+                    "--lines must be between 1 and {MAX_BENCH_LINES}, got {}",
+                    args.lines
+                );
+            }
+            claimscan::bench_stream(args.lines)
+        }
     };
     let lines = data
         .split(|&b| b == b'\n')
@@ -40,32 +52,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for l in String::from_utf8_lossy(&data).lines() {
         for_each_word(l, &mut buf, |_| words += 1);
     }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     let source = args.input.as_ref().map_or_else(
         || format!("{lines} lines generated from the embedded corpus"),
         |p| p.display().to_string(),
     );
-    println!("input:        {source}");
-    println!(
+    writeln!(out, "input:        {source}")?;
+    writeln!(
+        out,
         "size:         {lines} lines, {:.1} MB, {words} words",
         data.len() as f64 / 1e6
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "model:        {} features, {} labels",
         model.vocab.len(),
         model.labels.len()
-    );
-    let all = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    )?;
+    let all = super::threads(args.threads);
     let render = Render::tsv(&scorer);
     let mut runs = vec![1];
     if all > 1 {
         runs.push(all);
     }
-    println!(
+    writeln!(
+        out,
         "{:>8} {:>14} {:>10} {:>14}",
         "threads", "sentences/s", "MB/s", "tokens/s"
-    );
+    )?;
     for threads in runs {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -80,18 +95,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let start = Instant::now();
         let stats = stream(&data[..], &render, &pool, &mut std::io::sink())?;
         let secs = start.elapsed().as_secs_f64();
-        println!(
+        writeln!(
+            out,
             "{threads:>8} {:>14.0} {:>10.1} {:>14.0}",
             stats.lines as f64 / secs,
             data.len() as f64 / 1e6 / secs,
             words as f64 / secs
-        );
+        )?;
     }
     if let Some(kb) = peak_memory_kb() {
-        println!(
+        writeln!(
+            out,
             "peak memory:  {:.1} MB (input held in memory)",
             kb as f64 / 1024.0
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

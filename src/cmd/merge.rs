@@ -22,7 +22,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
     let merged = claimscan::model::merge(&models).context("cannot merge")?;
     claimscan::persist::save(&merged, &args.out)?;
-    eprintln!(
+    crate::cmd::say!(
         "merged {} models: {} rows, {} classes, {} features; wrote {}",
         models.len(),
         merged.training_rows(),

@@ -15,6 +15,86 @@ use claimscan::{Model, Settings, Variant};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Writes one line to stderr. A message that cannot be written (stderr closed or full) is
+/// dropped: it must not turn a finished job into a crash.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
+/// [`say!`] without the line end (progress lines).
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use say_part;
+
+/// The most worker threads a command starts: four per core.
+pub fn max_threads() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--threads T`: 0 or none means all cores; more than [`max_threads`] is capped (with a
+/// warning), so that a typo cannot start thousands of threads.
+pub fn threads(requested: Option<usize>) -> usize {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match requested {
+        None | Some(0) => all,
+        Some(t) if t > max_threads() => {
+            say!(
+                "claimscan: warning: --threads {t} capped at {} (4 per core)",
+                max_threads()
+            );
+            max_threads()
+        }
+        Some(t) => t,
+    }
+}
+
+/// Whether standard input was closed when claimscan started (see [`guard_std_fds`]).
+static STDIN_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Standard input, or an error if it was closed when claimscan started.
+pub fn stdin() -> anyhow::Result<std::io::Stdin> {
+    if STDIN_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        anyhow::bail!("<stdin>: standard input is closed");
+    }
+    Ok(std::io::stdin())
+}
+
+/// Run first: a closed standard output is an error (exit 2), and reading a closed standard
+/// input is an error. The Rust runtime reopens a closed standard descriptor on /dev/null
+/// (read-write) before `main`; a shell redirection from or to /dev/null opens it read-only
+/// or write-only, so a read-write /dev/null on descriptor 0 or 1 means it was closed.
+/// Linux only (/proc); elsewhere a no-op.
+pub fn guard_std_fds() -> Result<(), String> {
+    let was_closed = |fd: u32| {
+        let null = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+            .is_ok_and(|t| t == std::path::Path::new("/dev/null"));
+        let read_write = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .is_some_and(|flags| flags & 0o3 == 0o2);
+        null && read_write
+    };
+    if was_closed(0) {
+        STDIN_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if was_closed(1) {
+        return Err("standard output is closed".into());
+    }
+    Ok(())
+}
+
 /// The subcommands.
 #[derive(clap::Subcommand)]
 pub enum Command {

@@ -91,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ids: args.id_column.is_some(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
+        .num_threads(super::threads(args.threads))
         .build()
         .context("cannot start worker threads")?;
     let stdout = std::io::stdout();
@@ -104,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut total = 0u64;
     for path in &inputs {
         let input: Box<dyn Read> = if path.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
+            Box::new(super::stdin()?.lock())
         } else {
             Box::new(std::fs::File::open(path).with_context(|| format!("{}", path.display()))?)
         };
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{}", path.display()))?
         };
         if stats.invalid_utf8 > 0 {
-            eprintln!(
+            crate::cmd::say!(
                 "claimscan: warning: {}: {} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
                 path.display(),
                 stats.invalid_utf8
@@ -126,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(if total == 0 {
-        eprintln!("claimscan: no input lines");
+        crate::cmd::say!("claimscan: no input lines");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

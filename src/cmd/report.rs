@@ -32,10 +32,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         p => super::resolve_threshold(Some(p), Some(&model))?,
     };
     match threshold {
-        Some(t) if args.threshold == "model" => eprintln!(
+        Some(t) if args.threshold == "model" => crate::cmd::say!(
             "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
         ),
-        Some(t) => eprintln!("claimscan: threshold {t:.2}"),
+        Some(t) => crate::cmd::say!("claimscan: threshold {t:.2}"),
         None => {}
     }
     let scorer = Scorer::new(&model);
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for path in &inputs {
         let mut bytes = Vec::new();
         if path.as_os_str() == "-" {
-            std::io::stdin().read_to_end(&mut bytes).context("stdin")?;
+            super::stdin()?.read_to_end(&mut bytes).context("stdin")?;
         } else {
             bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
         }
@@ -73,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         docs.push(DocReport::with_threshold(&name, &text, &scorer, threshold));
     }
     if docs.iter().all(|d| d.claims.is_empty()) {
-        eprintln!("claimscan: no sentences in the input");
+        crate::cmd::say!("claimscan: no sentences in the input");
         return Ok(ExitCode::from(1));
     }
     let stdout = std::io::stdout();
@@ -84,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     out.flush()?;
     if let Some(html) = &args.html {
         claimscan::persist::write_atomic(html, to_html(&docs, "claimscan report").as_bytes())?;
-        eprintln!("wrote {}", html.display());
+        crate::cmd::say!("wrote {}", html.display());
     }
     Ok(ExitCode::SUCCESS)
 }

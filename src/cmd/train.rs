@@ -41,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let examples = args.data.load()?;
     for (a, b) in claimscan::corpus::case_variants(&examples) {
-        eprintln!(
+        crate::cmd::say!(
             "claimscan: warning: {}: labels {a:?} and {b:?} differ only in letter case; they are trained as two labels",
             args.data.data.display()
         );
@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?);
     }
     claimscan::persist::save(&model, &args.out)?;
-    eprintln!(
+    crate::cmd::say!(
         "trained on {} rows from {}: {} classes, {} features, {:.3} s",
         examples.len(),
         args.data.data.display(),
@@ -71,14 +71,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         start.elapsed().as_secs_f64()
     );
     for (label, n) in model.labels.iter().zip(&model.class_count) {
-        eprintln!("  {n:>6}  {label}");
+        crate::cmd::say!("  {n:>6}  {label}");
     }
     if let Some(c) = &model.calibration {
-        eprintln!(
+        crate::cmd::say!(
             "calibrated on {}-fold out-of-fold predictions: temperature {:.4}, recommended threshold {:.2}",
             c.folds, c.temperature, c.threshold
         );
     }
-    eprintln!("wrote {}", args.out.display());
+    crate::cmd::say!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -35,9 +35,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.seed,
         &mut |stage, done, of| {
             if tty {
-                eprint!("\rstage {stage}: group {done} of {of}   ");
+                crate::cmd::say_part!("\rstage {stage}: group {done} of {of}   ");
                 if done == of {
-                    eprintln!();
+                    crate::cmd::say!();
                 }
             }
         },
