@@ -15,14 +15,20 @@ struct Cli {
 }
 
 /// On SIGINT or SIGTERM: remove the temporary file of a write in progress (the target
-/// stays as it was) and exit with 128 + the signal number, as a shell would report.
+/// stays as it was) and exit with 128 + the signal number, as a shell would report; a
+/// `predict` that holds lines it has read first classifies and writes them.
 fn install_signal_cleanup() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
         std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
-                claimscan::persist::remove_pending();
-                std::process::exit(128 + sig);
+                use std::sync::atomic::Ordering;
+                cmd::STOP.store(sig, Ordering::SeqCst);
+                // `predict` holding lines it has read writes them, then exits itself
+                if !cmd::BUSY.load(Ordering::SeqCst) {
+                    claimscan::persist::remove_pending();
+                    std::process::exit(128 + sig);
+                }
             }
         });
     }

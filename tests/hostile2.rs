@@ -510,3 +510,121 @@ fn separators_inside_fields_keep_one_record_per_line() {
         "{err}"
     );
 }
+
+#[test]
+fn predict_answers_a_line_on_an_idle_pipe_at_once() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .arg("predict")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    // the first answer also waits for the model to load
+    writeln!(stdin, "Open models cut our cloud bill in half.").unwrap();
+    stdin.flush().unwrap();
+    stdout.read_line(&mut line).unwrap();
+    assert!(
+        line.ends_with("Open models cut our cloud bill in half.\n"),
+        "{line}"
+    );
+    for text in [
+        "Attackers exploit the model server.",
+        "The meeting starts at nine.",
+    ] {
+        let start = Instant::now();
+        writeln!(stdin, "{text}").unwrap();
+        stdin.flush().unwrap();
+        line.clear();
+        stdout.read_line(&mut line).unwrap();
+        let took = start.elapsed();
+        assert!(line.ends_with(&format!("{text}\n")), "{line}");
+        assert!(took < Duration::from_millis(100), "answered after {took:?}");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn sigterm_mid_stream_writes_whole_lines_for_what_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let text = "Open-weight models let scammers clone voices in minutes.\n".repeat(400_000);
+    std::fs::write(&input, &text).unwrap();
+    let out_path = dir.path().join("out.tsv");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .args(["predict", "--threads", "1"])
+        .arg(&input)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe_kill(child.id(), 15);
+    let status = child.wait().unwrap();
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    if status.success() {
+        // finished before the signal: every line answered
+        assert_eq!(out.lines().count(), 400_000);
+    } else {
+        assert_eq!(status.code(), Some(128 + 15));
+        assert!(out.is_empty() || out.ends_with('\n'), "a half-written line");
+        assert!(out.lines().all(|l| l.ends_with("clone voices in minutes.")));
+    }
+}
+
+/// Peak resident memory of a running child, sampled until it exits (KiB).
+fn peak_rss(child: &mut std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_100_mb_line_is_classified_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("long.txt");
+    let mut text = "open models cut costs ".repeat(100_000_000 / 22);
+    text.push('\n');
+    text.push_str("attackers exploit the server\n");
+    std::fs::write(&input, &text).unwrap();
+    drop(text);
+    let out_path = dir.path().join("out.tsv");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .arg("predict")
+        .arg(&input)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, peak_kb) = peak_rss(&mut child);
+    assert!(status.success());
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(out.lines().count(), 2);
+    assert!(peak_kb < 150 * 1024, "peak RSS {peak_kb} KiB");
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("longer than"), "{err}");
+}

@@ -5,6 +5,7 @@ mod eval;
 mod info;
 mod merge;
 mod predict;
+pub use predict::{BUSY, STOP};
 mod report;
 mod train;
 mod tune;

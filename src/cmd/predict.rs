@@ -115,6 +115,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             stream(input, &render, &pool, &mut out)
                 .with_context(|| format!("{}", path.display()))?
         };
+        if stats.truncated > 0 {
+            crate::cmd::say!(
+                "claimscan: warning: {}: {} lines were longer than {MAX_LINE_BYTES} bytes: only their first {MAX_LINE_BYTES} bytes were classified",
+                path.display(),
+                stats.truncated
+            );
+        }
         if stats.invalid_utf8 > 0 {
             crate::cmd::say!(
                 "claimscan: warning: {}: {} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
@@ -137,6 +144,57 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub(super) struct Stats {
     pub lines: u64,
     pub invalid_utf8: u64,
+    /// Lines longer than [`MAX_LINE_BYTES`]: only their beginning was classified.
+    pub truncated: u64,
+}
+
+/// The longest line classified whole (1 MiB); a longer line's first 1 MiB is classified,
+/// the rest skipped, with a warning. Memory stays flat whatever the input.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Set by the signal handler: the signal that asked claimscan to stop (0: none).
+pub static STOP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+/// Whether [`stream`] holds lines it has read but not yet written (the signal handler then
+/// leaves the exit to [`stream`], which writes them first).
+pub static BUSY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Reads one line (up to and including its `\n`) into `data`, keeping at most
+/// [`MAX_LINE_BYTES`] of it; returns (bytes consumed, whether it was cut).
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    data: &mut Vec<u8>,
+) -> std::io::Result<(usize, bool)> {
+    let (mut consumed, mut kept, mut cut) = (0usize, 0usize, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, cut));
+        }
+        let (len, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(kept);
+        let take = len.min(room);
+        data.extend_from_slice(&available[..take]);
+        kept += take;
+        if take < len {
+            cut = true;
+            if done {
+                // keep the line end so that the line still ends where it did
+                data.push(b'\n');
+            }
+        }
+        reader.consume(len);
+        consumed += len;
+        if done {
+            return Ok((consumed, cut));
+        }
+    }
 }
 
 /// A chunk of input lines: the bytes and where each line ends.
@@ -180,16 +238,29 @@ pub(super) fn stream<R: Read, W: Write>(
         chunk.data.clear();
         chunk.ends.clear();
         chunk.first_line = stats.lines + 1;
+        if reader.buffer().is_empty() {
+            // everything read so far is written and flushed: a signal may end us here
+            BUSY.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
         while chunk.ends.len() < CHUNK_LINES && chunk.data.len() < CHUNK_BYTES {
-            if reader.read_until(b'\n', &mut chunk.data)? == 0 {
+            let (read, cut) = read_line_capped(&mut reader, &mut chunk.data)?;
+            if read == 0 {
                 break;
             }
+            BUSY.store(true, std::sync::atomic::Ordering::SeqCst);
+            stats.truncated += u64::from(cut);
             chunk.ends.push(chunk.data.len());
+            // nothing more waiting: answer what we have now (a filter on an idle pipe
+            // answers each line at once instead of waiting for a full chunk)
+            if reader.buffer().is_empty() {
+                break;
+            }
         }
         let n = chunk.ends.len();
         if n == 0 {
             return Ok(stats);
         }
+        let idle = reader.buffer().is_empty();
         stats.lines += n as u64;
         let threads = pool.current_num_threads();
         if threads <= 1 || n < 2048 {
@@ -218,6 +289,16 @@ pub(super) fn stream<R: Read, W: Write>(
                 stats.invalid_utf8 += bad;
                 out.write_all(&b)?;
             }
+        }
+        if idle {
+            out.flush()?;
+        }
+        let sig = STOP.load(std::sync::atomic::Ordering::SeqCst);
+        if sig != 0 {
+            // a signal arrived while these lines were in hand: they are written; stop
+            out.flush()?;
+            claimscan::persist::remove_pending();
+            std::process::exit(128 + sig);
         }
     }
 }
