@@ -219,6 +219,60 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The `claimscan train` flags that reproduce these settings.
+    pub fn flags(&self) -> String {
+        let s = self;
+        let mut f = vec![format!("--alpha {}", s.alpha)];
+        if s.text.bigrams {
+            f.push("--bigrams".into());
+        }
+        if s.text.stop_words {
+            f.push("--stop-words".into());
+        }
+        if !s.text.stem {
+            f.push("--no-stem".into());
+        }
+        if !s.text.words {
+            f.push("--no-words".into());
+        }
+        if let Some((lo, hi)) = s.text.char_ngrams {
+            f.push(format!("--char-ngrams {lo}-{hi}"));
+        }
+        if s.min_df != 1 {
+            f.push(format!("--min-df {}", s.min_df));
+        }
+        if let Some(m) = s.max_features {
+            f.push(format!("--max-features {m}"));
+        }
+        if s.variant != Variant::Multinomial {
+            f.push(format!("--variant {}", s.variant));
+        }
+        // explicit either way, so the line means the same whatever the defaults
+        f.push(
+            if s.sublinear_tf {
+                "--sublinear-tf"
+            } else {
+                "--raw-tf"
+            }
+            .into(),
+        );
+        if !s.fit_prior {
+            f.push("--uniform-prior".into());
+        }
+        if s.idf {
+            f.push("--idf".into());
+        }
+        if s.norm != Norm::None {
+            f.push(format!("--norm {}", s.norm));
+        }
+        if s.weight_norm {
+            f.push("--weight-norm".into());
+        }
+        f.join(" ")
+    }
+}
+
 impl ValidSettings {
     /// The settings.
     pub fn get(&self) -> &Settings {
@@ -442,10 +496,10 @@ pub fn merge(models: &[Model]) -> Result<Model> {
     for (i, m) in models.iter().enumerate() {
         if m.settings != first.settings {
             return Err(Error::Param(format!(
-                "model {} was trained with other settings than model 1 ({:?} vs {:?})",
+                "model {} was trained with other settings than model 1 (`{}` vs `{}`)",
                 i + 1,
-                m.settings,
-                first.settings
+                m.settings.flags(),
+                first.settings.flags()
             )));
         }
     }

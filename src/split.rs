@@ -20,7 +20,12 @@ pub fn sentences(line: &str) -> Vec<(usize, &str)> {
     for (start, piece) in line.split_sentence_bound_indices() {
         let end = start + piece.len();
         match out.last_mut() {
-            Some(last) if ends_with_abbreviation(&line[last.0..last.1]) => last.1 = end,
+            Some(last)
+                if ends_with_abbreviation(&line[last.0..last.1])
+                    || is_list_marker(line[last.0..last.1].trim()) =>
+            {
+                last.1 = end
+            }
             _ => out.push((start, end)),
         }
     }
@@ -31,6 +36,22 @@ pub fn sentences(line: &str) -> Vec<(usize, &str)> {
             (!trimmed.is_empty()).then(|| (s + (piece.len() - piece.trim_start().len()), trimmed))
         })
         .collect()
+}
+
+/// Whether `piece` is only a list marker ("1.", "12)", "a.", "iv."), which belongs to the
+/// item after it.
+fn is_list_marker(piece: &str) -> bool {
+    let Some(body) = piece.strip_suffix(['.', ')']) else {
+        return false;
+    };
+    let body = body.strip_prefix('(').unwrap_or(body);
+    (!body.is_empty() && body.len() <= 3 && body.bytes().all(|b| b.is_ascii_digit()))
+        || (body.chars().count() == 1 && body.chars().all(char::is_alphabetic))
+        || (!body.is_empty()
+            && body.len() <= 5
+            && body
+                .chars()
+                .all(|c| "ivxlcdm".contains(c.to_ascii_lowercase())))
 }
 
 /// Whether `piece` ends (before trailing spaces) with a known abbreviation or a single
@@ -55,6 +76,24 @@ mod tests {
 
     fn texts(line: &str) -> Vec<&str> {
         sentences(line).into_iter().map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn list_markers_stay_with_their_item() {
+        assert_eq!(
+            texts("1. Open models cut costs. 2. They also leak data."),
+            ["1. Open models cut costs.", "2. They also leak data."]
+        );
+        assert_eq!(
+            texts("a. First item. B. Second item."),
+            ["a. First item.", "B. Second item."]
+        );
+        assert_eq!(texts("iv. Fourth point here."), ["iv. Fourth point here."]);
+        // a sentence that merely ends in a number is not a marker
+        assert_eq!(
+            texts("We tested 12. Then we stopped."),
+            ["We tested 12.", "Then we stopped."]
+        );
     }
 
     #[test]

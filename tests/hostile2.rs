@@ -628,3 +628,66 @@ fn a_100_mb_line_is_classified_in_bounded_memory() {
         .unwrap();
     assert!(err.contains("longer than"), "{err}");
 }
+
+#[test]
+fn merge_warns_about_a_model_given_twice_and_names_other_settings_as_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.model");
+    let (code, err) = train_to(&golden(), &a, &["--raw-tf"]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("m.model");
+    let (code, _, err) = run(
+        &[
+            "merge",
+            "--out",
+            out.to_str().unwrap(),
+            a.to_str().unwrap(),
+            a.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("added twice"), "{err}");
+    let b = dir.path().join("b.model");
+    let (code, err) = train_to(&golden(), &b, &["--raw-tf", "--alpha", "0.5", "--bigrams"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &[
+            "merge",
+            "--out",
+            out.to_str().unwrap(),
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`--alpha 0.5 --bigrams --raw-tf` vs `--alpha 1 --raw-tf`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cv_with_more_folds_than_a_label_has_rows_warns() {
+    let (code, _, err) = run(
+        &["eval", "--data", golden().to_str().unwrap(), "--cv", "4"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("more folds than label"), "{err}");
+}
+
+#[test]
+fn report_warns_about_invalid_utf8_and_keeps_list_markers_with_their_items() {
+    let (code, out, err) = run(
+        &["report", "--threshold", "none"],
+        b"1. Open models cut our costs. 2. Attackers exploit \xff the server.\n".to_vec(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("invalid UTF-8"), "{err}");
+    assert!(
+        out.contains("sentences: 2") || out.contains("2 sentences"),
+        "{out}"
+    );
+}

@@ -78,6 +78,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(k) => {
             let settings = args.opts.settings()?;
             let threshold = resolve_threshold(args.threshold.as_deref(), None)?;
+            let mut per_label: std::collections::BTreeMap<&str, usize> = Default::default();
+            for e in &examples {
+                *per_label.entry(e.label.as_str()).or_default() += 1;
+            }
+            if let Some((label, &n)) = per_label.iter().min_by_key(|(_, &n)| n) {
+                if k > n {
+                    super::say!(
+                        "claimscan: warning: --cv {k} is more folds than label {label:?} has rows ({n}): some folds hold none of it"
+                    );
+                }
+            }
             let cv = cross_validate(&examples, &settings, k, args.seed)?;
             let oof = if args.calibrate {
                 out_of_fold_calibrated(&examples, &settings, k, args.seed, k)?

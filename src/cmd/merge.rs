@@ -20,6 +20,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| claimscan::persist::load(p))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, a) in models.iter().enumerate() {
+        for (j, b) in models.iter().enumerate().skip(i + 1) {
+            if a == b || claimscan::persist::same_file(&args.models[i], &args.models[j]) {
+                super::say!(
+                    "claimscan: warning: {} and {} are the same model: its counts are added twice",
+                    args.models[i].display(),
+                    args.models[j].display()
+                );
+            }
+        }
+    }
     let merged = claimscan::model::merge(&models).context("cannot merge")?;
     claimscan::persist::save(&merged, &args.out)?;
     crate::cmd::say!(

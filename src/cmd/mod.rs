@@ -291,53 +291,7 @@ impl TrainOpts {
 
 /// The `train` command line that reproduces `s` (without the data and output options).
 pub fn settings_flags(s: &Settings) -> String {
-    let mut f = vec![format!("--alpha {}", s.alpha)];
-    if s.text.bigrams {
-        f.push("--bigrams".into());
-    }
-    if s.text.stop_words {
-        f.push("--stop-words".into());
-    }
-    if !s.text.stem {
-        f.push("--no-stem".into());
-    }
-    if !s.text.words {
-        f.push("--no-words".into());
-    }
-    if let Some((lo, hi)) = s.text.char_ngrams {
-        f.push(format!("--char-ngrams {lo}-{hi}"));
-    }
-    if s.min_df != 1 {
-        f.push(format!("--min-df {}", s.min_df));
-    }
-    if let Some(m) = s.max_features {
-        f.push(format!("--max-features {m}"));
-    }
-    if s.variant != Variant::Multinomial {
-        f.push(format!("--variant {}", s.variant));
-    }
-    // explicit either way, so the line means the same whatever the defaults
-    f.push(
-        if s.sublinear_tf {
-            "--sublinear-tf"
-        } else {
-            "--raw-tf"
-        }
-        .into(),
-    );
-    if !s.fit_prior {
-        f.push("--uniform-prior".into());
-    }
-    if s.idf {
-        f.push("--idf".into());
-    }
-    if s.norm != Norm::None {
-        f.push(format!("--norm {}", s.norm));
-    }
-    if s.weight_norm {
-        f.push("--weight-norm".into());
-    }
-    f.join(" ")
+    s.flags()
 }
 
 /// `--threshold`: a probability, or `model` for the model's recommended one.

@@ -65,6 +65,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
         }
         let text = String::from_utf8_lossy(&bytes);
+        if let std::borrow::Cow::Owned(_) = text {
+            let bad = bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| std::str::from_utf8(l).is_err())
+                .count();
+            super::say!(
+                "claimscan: warning: {}: {bad} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
+                path.display()
+            );
+        }
         let name = if path.as_os_str() == "-" {
             "stdin".to_string()
         } else {
