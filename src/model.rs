@@ -604,6 +604,42 @@ pub fn fit_counts(
     n_features: usize,
     alpha: f64,
 ) -> Result<(Vec<u64>, Vec<f64>)> {
+    if n_classes <= CLASS_GROUP {
+        return fit_group(rows, targets, n_classes, n_features, alpha);
+    }
+    // Many labels: fit linfa on groups of labels, one group at a time, so that its
+    // per-class arrays (and their serde copy) stay small. Per-class sums do not depend on
+    // the other classes, so the result is the same.
+    let mut class_count = vec![0u64; n_classes];
+    let mut feature_count = vec![0.0; n_classes * n_features];
+    for first in (0..n_classes).step_by(CLASS_GROUP) {
+        let last = (first + CLASS_GROUP).min(n_classes);
+        let (g_rows, g_targets): (Vec<SparseRow>, Vec<usize>) = rows
+            .iter()
+            .zip(targets)
+            .filter(|(_, &t)| (first..last).contains(&t))
+            .map(|(r, &t)| (r.clone(), t - first))
+            .unzip();
+        if g_rows.is_empty() {
+            continue;
+        }
+        let (cc, fc) = fit_group(&g_rows, &g_targets, last - first, n_features, alpha)?;
+        class_count[first..last].copy_from_slice(&cc);
+        feature_count[first * n_features..last * n_features].copy_from_slice(&fc);
+    }
+    Ok((class_count, feature_count))
+}
+
+/// Labels fitted together by [`fit_counts`].
+const CLASS_GROUP: usize = 64;
+
+fn fit_group(
+    rows: &[SparseRow],
+    targets: &[usize],
+    n_classes: usize,
+    n_features: usize,
+    alpha: f64,
+) -> Result<(Vec<u64>, Vec<f64>)> {
     let params = MultinomialNbParams::new()
         .alpha(alpha)
         .check()
@@ -822,6 +858,25 @@ mod tests {
         let (class_count, feature_count) = fit_counts(&rows, &targets, 4, 7, 1.0).unwrap();
         assert_eq!(class_count, per_row.class_count);
         assert_eq!(feature_count, per_row.feature_count);
+    }
+
+    #[test]
+    fn many_labels_are_fitted_in_groups_with_the_same_counts() {
+        let n = 150;
+        let rows: Vec<SparseRow> = (0..3 * n)
+            .map(|i| {
+                vec![
+                    ((i % 7) as u32, 1.0 + (i % 3) as f64),
+                    (7 + (i % 2) as u32, 2.0),
+                ]
+            })
+            .collect();
+        let targets: Vec<usize> = (0..3 * n).map(|i| i % n).collect();
+        let whole = LinfaParams::read(&fit_linfa(&rows, &targets, 9, 1.0).unwrap(), n, 9).unwrap();
+        let (class_count, feature_count) = fit_counts(&rows, &targets, n, 9, 1.0).unwrap();
+        assert!(n > CLASS_GROUP);
+        assert_eq!(class_count, whole.class_count);
+        assert_eq!(feature_count, whole.feature_count);
     }
 
     fn corpus() -> Vec<Example> {

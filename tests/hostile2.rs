@@ -691,3 +691,34 @@ fn report_warns_about_invalid_utf8_and_keeps_list_markers_with_their_items() {
         "{out}"
     );
 }
+
+#[test]
+fn training_two_thousand_labels_stays_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("many.csv");
+    let mut text = String::from("text,label\n");
+    let mut state = 12345u64;
+    let mut word = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let n = (state >> 33) % 8000;
+        format!("w{n}x")
+    };
+    let mut i = 0;
+    while text.len() < 200_000 {
+        let words: Vec<String> = (0..8).map(|_| word()).collect();
+        text.push_str(&format!("{},l{}\n", words.join(" "), i % 2000));
+        i += 1;
+    }
+    std::fs::write(&csv, text).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .args(["train", "--data", csv.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("m.model"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (status, peak_kb) = peak_rss(&mut child);
+    assert!(status.success());
+    assert!(peak_kb < 400 * 1024, "peak RSS {peak_kb} KiB");
+}
