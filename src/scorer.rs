@@ -136,6 +136,12 @@ enum Grams {
 impl Scorer {
     /// Compiles the table for `model`.
     pub fn new(model: &Model) -> Scorer {
+        Scorer::from_model(model.clone())
+    }
+
+    /// Compiles the table for `model`, keeping the model (no copy).
+    pub fn from_model(owned: Model) -> Scorer {
+        let model = &owned;
         let s = &model.settings;
         let (nc, nv) = (model.labels.len(), model.vocab.len());
         let mut terms: FxHashMap<String, u32> = FxHashMap::default();
@@ -200,26 +206,32 @@ impl Scorer {
             let c = c as usize;
             weights[r * nc..(r + 1) * nc].copy_from_slice(&by_col[c * nc..(c + 1) * nc]);
         }
+        let pipeline = Pipeline::new(s.text.clone());
+        let labels = model.labels.clone();
+        let char_ngrams = s.text.char_ngrams;
+        let fold_words = !s.needs_counts() && s.text.words;
+        let counts_needed = s.needs_counts();
+        let temperature = model.calibration.as_ref().map_or(1.0, |c| c.temperature);
         Scorer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            pipeline: Pipeline::new(s.text.clone()),
-            labels: model.labels.clone(),
+            pipeline,
+            labels,
             n_classes: nc,
             terms,
             unigram,
             starts,
             successors,
             chars,
-            char_ngrams: s.text.char_ngrams,
+            char_ngrams,
             n_char_features,
             col_row,
             row_col,
             weights,
-            fold_words: !s.needs_counts() && s.text.words,
+            fold_words,
             bias,
-            counts_needed: s.needs_counts(),
-            temperature: model.calibration.as_ref().map_or(1.0, |c| c.temperature),
-            model: model.clone(),
+            counts_needed,
+            temperature,
+            model: owned,
         }
     }
 

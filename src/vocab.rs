@@ -77,8 +77,11 @@ impl Vocabulary {
 
     /// A vocabulary of exactly these terms (sorted and deduplicated here).
     pub fn from_terms(mut terms: Vec<String>) -> Vocabulary {
-        terms.sort_unstable();
-        terms.dedup();
+        // terms read from a model file are sorted already: skip the sort then
+        if !terms.windows(2).all(|w| w[0] < w[1]) {
+            terms.sort_unstable();
+            terms.dedup();
+        }
         let index = terms
             .iter()
             .enumerate()

@@ -30,7 +30,8 @@ const MAX_BENCH_LINES: usize = 10_000_000;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args.model.load()?;
-    let scorer = Scorer::new(&model);
+    let scorer = Scorer::from_model(model);
+    let model = scorer.model();
     let data = match &args.input {
         Some(p) => std::fs::read(p).with_context(|| format!("{}", p.display()))?,
         None => {

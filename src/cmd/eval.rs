@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => {
             let model = args.model.load()?;
             let threshold = resolve_threshold(args.threshold.as_deref(), Some(&model))?;
-            let scorer = Scorer::new(&model);
+            let scorer = Scorer::from_model(model);
             let mut scratch = Scratch::default();
             let probs: Vec<Vec<f64>> = examples
                 .iter()

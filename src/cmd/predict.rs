@@ -80,11 +80,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let model = args.model.load()?;
     let threshold = super::resolve_threshold(args.threshold.as_deref(), Some(&model))?;
-    let scorer = Scorer::new(&model);
+    let scorer = Scorer::from_model(model);
     let render = Render {
         scorer: &scorer,
         format: args.format,
-        top: args.top.min(model.labels.len()),
+        top: args.top.min(scorer.labels().len()),
         threshold,
         explain: args.explain,
         split: args.split,

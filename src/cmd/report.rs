@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(t) => crate::cmd::say!("claimscan: threshold {t:.2}"),
         None => {}
     }
-    let scorer = Scorer::new(&model);
+    let scorer = Scorer::from_model(model.clone());
     let inputs = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
