@@ -48,10 +48,20 @@ pub fn parse_delimiter(s: &str) -> Result<u8> {
 /// A reader that keeps the bytes of the CSV record being parsed, so that a record whose
 /// quotes do not pair up (a stray or unbalanced quote, which the CSV parser silently
 /// extends to the next quote or the end of the file) can be reported.
+///
+/// It also caps every field at [`MAX_FIELD_BYTES`]: the bytes of a longer field past the cap
+/// are not passed on (a 100 MB field costs no more memory than a 1 MiB one), and counted.
 pub struct QuoteTracker<R> {
     inner: R,
     seen: std::rc::Rc<std::cell::RefCell<Seen>>,
+    delimiter: u8,
+    in_quote: bool,
+    field_len: usize,
+    cut_this_field: bool,
 }
+
+/// The longest CSV field passed on whole (1 MiB).
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
 
 /// The bytes read so far from the start of the current record.
 #[derive(Default)]
@@ -59,6 +69,8 @@ pub struct Seen {
     bytes: Vec<u8>,
     /// Absolute offset of `bytes[0]`.
     start: u64,
+    /// Fields cut at [`MAX_FIELD_BYTES`].
+    truncated: u64,
 }
 
 /// The handle that checks records read through a [`QuoteTracker`].
@@ -67,12 +79,16 @@ pub struct Quotes(std::rc::Rc<std::cell::RefCell<Seen>>);
 
 impl<R: Read> QuoteTracker<R> {
     /// Wraps `inner`; the returned [`Quotes`] checks records as they are parsed.
-    pub fn new(inner: R) -> (Self, Quotes) {
+    pub fn new(inner: R, delimiter: u8) -> (Self, Quotes) {
         let seen = std::rc::Rc::new(std::cell::RefCell::new(Seen::default()));
         (
             QuoteTracker {
                 inner,
                 seen: seen.clone(),
+                delimiter,
+                in_quote: false,
+                field_len: 0,
+                cut_this_field: false,
             },
             Quotes(seen),
         )
@@ -81,9 +97,44 @@ impl<R: Read> QuoteTracker<R> {
 
 impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
-        Ok(n)
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            // pass every byte on, except those of a field past MAX_FIELD_BYTES (quotes
+            // always pass, so that the parser still sees where fields end)
+            let mut kept = 0;
+            let mut seen = self.seen.borrow_mut();
+            for i in 0..n {
+                let b = buf[i];
+                let keep = if b == b'"' {
+                    self.in_quote = !self.in_quote;
+                    true
+                } else if !self.in_quote && (b == self.delimiter || b == b'\n') {
+                    self.field_len = 0;
+                    self.cut_this_field = false;
+                    true
+                } else if self.field_len >= MAX_FIELD_BYTES {
+                    if !self.cut_this_field {
+                        self.cut_this_field = true;
+                        seen.truncated += 1;
+                    }
+                    false
+                } else {
+                    self.field_len += 1;
+                    true
+                };
+                if keep {
+                    buf[kept] = b;
+                    kept += 1;
+                }
+            }
+            seen.bytes.extend_from_slice(&buf[..kept]);
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
     }
 }
 
@@ -94,6 +145,11 @@ impl Quotes {
         let from = (start.saturating_sub(seen.start) as usize).min(seen.bytes.len());
         seen.bytes.drain(..from);
         seen.start += from as u64;
+    }
+
+    /// How many fields were cut at [`MAX_FIELD_BYTES`].
+    pub fn truncated(&self) -> u64 {
+        self.0.borrow().truncated
     }
 
     /// At the end of the input: whether the last record (from the last [`Quotes::record_at`]
@@ -157,7 +213,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Vec<Example>> {
 /// # Errors
 /// As for [`load`].
 pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Example>> {
-    let (reader, quotes) = QuoteTracker::new(reader);
+    let (reader, quotes) = QuoteTracker::new(reader, opts.delimiter);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .has_headers(true)

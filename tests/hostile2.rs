@@ -722,3 +722,37 @@ fn training_two_thousand_labels_stays_in_bounded_memory() {
     assert!(status.success());
     assert!(peak_kb < 400 * 1024, "peak RSS {peak_kb} KiB");
 }
+
+#[test]
+fn a_100_mb_csv_field_is_classified_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("long.csv");
+    let mut text = String::from("id,text\n1,\"");
+    text.push_str(&"open models cut costs ".repeat(100_000_000 / 22));
+    text.push_str("\"\n2,attackers exploit the server\n");
+    std::fs::write(&input, &text).unwrap();
+    drop(text);
+    let out_path = dir.path().join("out.tsv");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
+        .args(["predict", "--csv", "--id-column", "id"])
+        .arg(&input)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, peak_kb) = peak_rss(&mut child);
+    assert!(status.success());
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(out.lines().count(), 2, "{:.200}", out);
+    assert!(out.lines().nth(1).unwrap().starts_with("2\t"));
+    assert!(peak_kb < 150 * 1024, "peak RSS {peak_kb} KiB");
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("longer than"), "{err}");
+}

@@ -117,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         if stats.truncated > 0 {
             crate::cmd::say!(
-                "claimscan: warning: {}: {} lines were longer than {MAX_LINE_BYTES} bytes: only their first {MAX_LINE_BYTES} bytes were classified",
+                "claimscan: warning: {}: {} lines or CSV fields were longer than {MAX_LINE_BYTES} bytes: only their first {MAX_LINE_BYTES} bytes were classified",
                 path.display(),
                 stats.truncated
             );
@@ -312,7 +312,7 @@ fn stream_csv<W: Write>(
     pool: &rayon::ThreadPool,
     out: &mut W,
 ) -> anyhow::Result<Stats> {
-    let (input, quotes) = claimscan::corpus::QuoteTracker::new(input);
+    let (input, quotes) = claimscan::corpus::QuoteTracker::new(input, b',');
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = rdr
         .headers()
@@ -354,6 +354,7 @@ fn stream_csv<W: Write>(
                 }
             };
             if !more {
+                stats.truncated += quotes.truncated();
                 if last_line > 0 && !quotes.tail_balanced() {
                     return Err(claimscan::Error::Data {
                         path: path.to_path_buf(),
