@@ -359,10 +359,19 @@ pub type SparseRow = Vec<(u32, f64)>;
 /// Trains a model on `examples`.
 ///
 /// # Errors
-/// Fewer than two distinct labels, or an estimator failure.
+/// Fewer than two distinct labels, no features left after pruning, or an estimator
+/// failure.
 pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
     sorted_labels(examples)?;
-    count(examples, settings)
+    let model = count(examples, settings)?;
+    if model.vocab.is_empty() {
+        // every label would be equally likely whatever the text: refuse
+        return Err(Error::Fit(format!(
+            "no features left: every term occurs in fewer than --min-df {} sentences",
+            settings.get().min_df
+        )));
+    }
+    Ok(model)
 }
 
 /// Counts `examples` into a model; unlike [`train`], one label is enough (a shard or an

@@ -215,7 +215,7 @@ fn into_model(b: Body, body_len: usize) -> std::result::Result<Model, String> {
             ));
         }
     }
-    if settings.idf != (b.idf.len() == nv) || !(b.idf.is_empty() || b.idf.len() == nv) {
+    if (settings.idf && b.idf.len() != nv) || (!settings.idf && !b.idf.is_empty()) {
         return Err(format!(
             "idf weights: {} for {nv} features (idf {})",
             b.idf.len(),

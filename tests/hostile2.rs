@@ -756,3 +756,13 @@ fn a_100_mb_csv_field_is_classified_in_bounded_memory() {
         .unwrap();
     assert!(err.contains("longer than"), "{err}");
 }
+
+#[test]
+fn pruning_every_feature_away_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let (code, err) = train_to(&golden(), &out, &["--min-df", "1000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no features left"), "{err}");
+    assert!(!out.exists());
+}
