@@ -766,3 +766,15 @@ fn pruning_every_feature_away_is_refused() {
     assert!(err.contains("no features left"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn input_without_line_ends_is_an_error_not_an_allocation_abort() {
+    let out = sh("head -c 1200M /dev/zero | CLAIMSCAN predict > /dev/null");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 1") && err.contains("longer than"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

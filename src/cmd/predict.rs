@@ -152,6 +152,9 @@ pub(super) struct Stats {
 /// the rest skipped, with a warning. Memory stays flat whatever the input.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
+/// A line longer than this (1 GiB) is an error: the input is not line-oriented text.
+pub const MAX_LINE_TOTAL: usize = 1 << 30;
+
 /// Set by the signal handler: the signal that asked claimscan to stop (0: none).
 pub static STOP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 /// Whether [`stream`] holds lines it has read but not yet written (the signal handler then
@@ -193,6 +196,12 @@ fn read_line_capped<R: BufRead>(
         consumed += len;
         if done {
             return Ok((consumed, cut));
+        }
+        if consumed > MAX_LINE_TOTAL {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a line longer than {MAX_LINE_TOTAL} bytes: is this text with line ends?"),
+            ));
         }
     }
 }
@@ -243,7 +252,9 @@ pub(super) fn stream<R: Read, W: Write>(
             BUSY.store(false, std::sync::atomic::Ordering::SeqCst);
         }
         while chunk.ends.len() < CHUNK_LINES && chunk.data.len() < CHUNK_BYTES {
-            let (read, cut) = read_line_capped(&mut reader, &mut chunk.data)?;
+            let line_no = stats.lines + chunk.ends.len() as u64 + 1;
+            let (read, cut) = read_line_capped(&mut reader, &mut chunk.data)
+                .with_context(|| format!("line {line_no}"))?;
             if read == 0 {
                 break;
             }
