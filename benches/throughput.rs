@@ -3,7 +3,8 @@
 //! shows what the sparse table buys.
 
 use claimscan::corpus::{read, CsvOptions};
-use claimscan::model::{densify, fit_linfa, sparse_row, train, Settings};
+use claimscan::internals::{densify, fit_linfa};
+use claimscan::model::{sparse_row, train, Settings};
 use claimscan::text::{for_each_word, Pipeline};
 use claimscan::{Scorer, Scratch, EMBEDDED_CORPUS};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

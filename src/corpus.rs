@@ -182,6 +182,7 @@ pub fn case_variants(examples: &[Example]) -> Vec<(String, String)> {
 ///
 /// # Errors
 /// An empty header, or a duplicate column name (named in the message).
+#[doc(hidden)]
 pub fn check_header(headers: &csv::StringRecord, path: &Path) -> Result<()> {
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(Error::data(path, Some(1), "empty file: no header row"));
@@ -290,6 +291,7 @@ pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Ex
 ///
 /// # Errors
 /// No such column: the message lists the columns found.
+#[doc(hidden)]
 pub fn find_column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers
         .iter()
@@ -308,6 +310,7 @@ pub fn find_column(headers: &csv::StringRecord, name: &str, path: &Path) -> Resu
 }
 
 /// A CSV reading error as a positioned [`Error`].
+#[doc(hidden)]
 pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     let msg = match e.kind() {

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod calibrate;
+pub mod classifier;
 pub mod corpus;
 pub mod cv;
 pub mod error;
@@ -31,6 +32,15 @@ pub mod split;
 pub mod text;
 pub mod vocab;
 
+/// Building blocks typed by claimscan's pinned dependencies (linfa, ndarray, csv), for
+/// benchmarks and the command line. Not a stable API: their signatures follow those
+/// dependencies. Use [`Classifier`] and the modules above instead.
+pub mod internals {
+    pub use crate::corpus::{check_header, csv_error, find_column};
+    pub use crate::model::{densify, fit_linfa, LinfaParams};
+}
+
+pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};
 pub use model::{Model, Settings, Variant};
 pub use scorer::{Scorer, Scratch};

@@ -684,6 +684,7 @@ fn fit_group(
 ///
 /// # Errors
 /// The estimator's own errors (alpha is checked before).
+#[doc(hidden)]
 pub fn fit_linfa(
     rows: &[SparseRow],
     targets: &[usize],
@@ -708,6 +709,7 @@ pub fn fit_linfa(
 }
 
 /// A dense matrix of `rows`, `n_features` wide.
+#[doc(hidden)]
 pub fn densify(rows: &[SparseRow], n_features: usize) -> Array2<f64> {
     let mut x = Array2::zeros((rows.len(), n_features));
     for (i, row) in rows.iter().enumerate() {
@@ -721,6 +723,7 @@ pub fn densify(rows: &[SparseRow], n_features: usize) -> Array2<f64> {
 /// linfa-bayes's fitted parameters, read through its serde representation and put in
 /// class order.
 #[derive(Clone, Debug)]
+#[doc(hidden)]
 pub struct LinfaParams {
     pub class_count: Vec<u64>,
     /// Per class, `n_features` columns, row-major.

@@ -4,7 +4,6 @@ use super::predict::{stream, Render};
 use super::ModelArg;
 use anyhow::Context;
 use claimscan::text::for_each_word;
-use claimscan::Scorer;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,8 +29,8 @@ const MAX_BENCH_LINES: usize = 10_000_000;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args.model.load()?;
-    let scorer = Scorer::from_model(model);
-    let model = scorer.model();
+    let clf = claimscan::Classifier::from_model(model);
+    let model = clf.model();
     let data = match &args.input {
         Some(p) => std::fs::read(p).with_context(|| format!("{}", p.display()))?,
         None => {
@@ -72,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         model.labels.len()
     )?;
     let all = super::threads(args.threads);
-    let render = Render::tsv(&scorer);
+    let render = Render::tsv(&clf);
     let mut runs = vec![1];
     if all > 1 {
         runs.push(all);

@@ -4,7 +4,7 @@ use super::{resolve_threshold, settings_flags, DataArgs, ModelArg, TrainOpts};
 use claimscan::calibrate::{out_of_fold, out_of_fold_calibrated, Abstention, ProbabilityReport};
 use claimscan::cv::{cross_validate, CvResult, Spread, DEFAULT_SEED};
 use claimscan::metrics::Report;
-use claimscan::{Scorer, Scratch};
+use claimscan::Classifier;
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,16 +46,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => {
             let model = args.model.load()?;
             let threshold = resolve_threshold(args.threshold.as_deref(), Some(&model))?;
-            let scorer = Scorer::from_model(model);
-            let mut scratch = Scratch::default();
-            let probs: Vec<Vec<f64>> = examples
-                .iter()
-                .map(|e| {
-                    scorer.score(&e.text, &mut scratch);
-                    scratch.probs.clone()
-                })
-                .collect();
-            let labels = scorer.labels();
+            let clf = Classifier::from_model(model);
+            let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+            let probs = clf.probabilities_batch(&texts);
+            let labels = clf.labels();
             let pred: Vec<&str> = probs
                 .iter()
                 .map(|p| labels[claimscan::scorer::argmax(p)].as_str())

@@ -3,7 +3,8 @@
 
 use super::ModelArg;
 use anyhow::{bail, Context};
-use claimscan::{Scorer, Scratch};
+use claimscan::classifier::FeatureWeight;
+use claimscan::{Classifier, Prediction, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufRead, Read, Write};
@@ -80,13 +81,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let model = args.model.load()?;
     let threshold = super::resolve_threshold(args.threshold.as_deref(), Some(&model))?;
-    let scorer = Scorer::from_model(model);
+    let clf = Classifier::from_model(model)
+        .with_top(args.top)
+        .with_threshold(threshold)
+        .with_explain(args.explain.unwrap_or(0));
     let render = Render {
-        scorer: &scorer,
+        clf: &clf,
+        explain_asked: args.explain.is_some(),
         format: args.format,
-        top: args.top.min(scorer.labels().len()),
-        threshold,
-        explain: args.explain,
         split: args.split,
         ids: args.id_column.is_some(),
     };
@@ -327,10 +329,10 @@ fn stream_csv<W: Write>(
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = rdr
         .headers()
-        .map_err(|e| claimscan::corpus::csv_error(path, e))?
+        .map_err(|e| claimscan::internals::csv_error(path, e))?
         .clone();
-    claimscan::corpus::check_header(&headers, path)?;
-    let find = |col: &str| claimscan::corpus::find_column(&headers, col, path);
+    claimscan::internals::check_header(&headers, path)?;
+    let find = |col: &str| claimscan::internals::find_column(&headers, col, path);
     let ti = find(text_col)?;
     let ii = id_col.map(find).transpose()?;
     let mut stats = Stats::default();
@@ -361,7 +363,7 @@ fn stream_csv<W: Write>(
                         }
                         .into());
                     }
-                    return Err(claimscan::corpus::csv_error(path, e).into());
+                    return Err(claimscan::internals::csv_error(path, e).into());
                 }
             };
             if !more {
@@ -412,11 +414,10 @@ fn stream_csv<W: Write>(
 
 /// How each line is written.
 pub(super) struct Render<'a> {
-    scorer: &'a Scorer,
+    clf: &'a Classifier,
+    /// `--explain` was given: the explanation column is written.
+    explain_asked: bool,
     format: Format,
-    top: usize,
-    threshold: Option<f64>,
-    explain: Option<usize>,
     split: Split,
     ids: bool,
 }
@@ -436,51 +437,17 @@ struct JsonLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     offset: Option<usize>,
     text: &'a str,
-    label: &'a str,
-    polarity: &'a str,
-    category: &'a str,
-    probability: f64,
-    top: Vec<JsonTop<'a>>,
-    known_tokens: usize,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    unknown: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    below_threshold: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explain: Option<Vec<JsonFeature>>,
-}
-
-#[derive(Serialize)]
-struct JsonTop<'a> {
-    label: &'a str,
-    probability: f64,
-}
-
-#[derive(Serialize)]
-struct JsonFeature {
-    feature: String,
-    weight: f64,
-}
-
-/// Splits a label into polarity and category: `risk:bias` gives (`risk`, `bias`),
-/// `neutral` gives (`neutral`, `neutral`).
-pub fn polarity_category(label: &str) -> (&str, &str) {
-    label.split_once(':').unwrap_or((label, label))
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    #[serde(flatten)]
+    prediction: &'a Prediction,
 }
 
 impl<'a> Render<'a> {
     /// Plain TSV output, as `predict` writes by default.
-    pub(super) fn tsv(scorer: &'a Scorer) -> Self {
+    pub(super) fn tsv(clf: &'a Classifier) -> Self {
         Render {
-            scorer,
+            clf,
+            explain_asked: false,
             format: Format::Tsv,
-            top: 1,
-            threshold: None,
-            explain: None,
             split: Split::Lines,
             ids: false,
         }
@@ -495,7 +462,6 @@ impl<'a> Render<'a> {
         out: &mut Vec<u8>,
     ) -> u64 {
         let mut bad = 0;
-        let mut order: Vec<usize> = Vec::new();
         for i in range {
             let bytes = chunk.line(i);
             let text = match std::str::from_utf8(bytes) {
@@ -513,7 +479,7 @@ impl<'a> Render<'a> {
                         offset: None,
                         id: None,
                     };
-                    self.line(&text, &meta, scratch, &mut order, out);
+                    self.line(&text, &meta, scratch, out);
                 }
                 Split::Sentences => {
                     for (offset, sentence) in claimscan::split::sentences(&text) {
@@ -522,7 +488,7 @@ impl<'a> Render<'a> {
                             offset: Some(offset),
                             id: None,
                         };
-                        self.line(sentence, &meta, scratch, &mut order, out);
+                        self.line(sentence, &meta, scratch, out);
                     }
                 }
             }
@@ -537,46 +503,18 @@ impl<'a> Render<'a> {
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) {
-        let mut order = Vec::new();
         for (id, text, line) in recs {
             let meta = Meta {
                 line: *line,
                 offset: None,
                 id: id.as_deref(),
             };
-            self.line(text, &meta, scratch, &mut order, out);
+            self.line(text, &meta, scratch, out);
         }
     }
 
-    fn line(
-        &self,
-        text: &str,
-        meta: &Meta,
-        s: &mut Scratch,
-        order: &mut Vec<usize>,
-        out: &mut Vec<u8>,
-    ) {
-        let outcome = self.scorer.score(text, s);
-        let labels = self.scorer.labels();
-        order.clear();
-        order.push(outcome.best);
-        if self.top > 1 || self.explain.is_some() {
-            order.extend((0..labels.len()).filter(|&c| c != outcome.best));
-            order[1..].sort_by(|&a, &b| s.probs[b].total_cmp(&s.probs[a]).then(a.cmp(&b)));
-        }
-        let below = self.threshold.is_some_and(|t| outcome.probability < t);
-        let label = if below {
-            "neutral"
-        } else {
-            labels[outcome.best].as_str()
-        };
-        let explain = self.explain.map(|n| {
-            let runner = order.get(1).copied().unwrap_or(outcome.best);
-            let probs = std::mem::take(&mut s.probs);
-            let e = self.scorer.explain(text, outcome.best, runner, n, s);
-            s.probs = probs;
-            e
-        });
+    fn line(&self, text: &str, meta: &Meta, s: &mut Scratch, out: &mut Vec<u8>) {
+        let p = self.clf.predict_with(text, s);
         match self.format {
             Format::Tsv => {
                 let sep = b'\t';
@@ -587,25 +525,25 @@ impl<'a> Render<'a> {
                 if let Some(offset) = meta.offset {
                     let _ = write!(out, "{}\t{offset}\t", meta.line);
                 }
-                tsv_field(out, label);
+                tsv_field(out, &p.label);
                 out.push(sep);
-                push_probability(out, outcome.probability);
-                for &c in &order[1..self.top] {
+                push_probability(out, p.probability);
+                for t in &p.top[1..] {
                     out.push(sep);
-                    tsv_field(out, &labels[c]);
+                    tsv_field(out, &t.label);
                     out.push(sep);
-                    push_probability(out, s.probs[c]);
+                    push_probability(out, t.probability);
                 }
-                if let Some(e) = &explain {
+                if !p.explain.is_empty() || self.clf_explains() {
                     out.push(sep);
-                    tsv_field(out, &explain_list(e));
+                    tsv_field(out, &explain_list(&p.explain));
                 }
                 out.push(sep);
                 tsv_field(out, text);
                 out.push(b'\n');
             }
             Format::Csv => {
-                let mut fields: Vec<String> = Vec::with_capacity(4 + 2 * self.top);
+                let mut fields: Vec<String> = Vec::with_capacity(4 + 2 * p.top.len());
                 if self.ids {
                     fields.push(meta.id.unwrap_or("").to_string());
                 }
@@ -613,56 +551,40 @@ impl<'a> Render<'a> {
                     fields.push(meta.line.to_string());
                     fields.push(offset.to_string());
                 }
-                let mut p = Vec::new();
-                push_probability(&mut p, outcome.probability);
-                fields.push(label.to_string());
-                fields.push(String::from_utf8(p).expect("digits"));
-                for &c in &order[1..self.top] {
-                    let mut p = Vec::new();
-                    push_probability(&mut p, s.probs[c]);
-                    fields.push(labels[c].clone());
-                    fields.push(String::from_utf8(p).expect("digits"));
+                let prob = |x: f64| {
+                    let mut b = Vec::new();
+                    push_probability(&mut b, x);
+                    String::from_utf8(b).expect("digits")
+                };
+                fields.push(p.label.clone());
+                fields.push(prob(p.probability));
+                for t in &p.top[1..] {
+                    fields.push(t.label.clone());
+                    fields.push(prob(t.probability));
                 }
-                if let Some(e) = &explain {
-                    fields.push(explain_list(e));
+                if !p.explain.is_empty() || self.clf_explains() {
+                    fields.push(explain_list(&p.explain));
                 }
                 fields.push(text.to_string());
                 csv_record(out, &fields);
             }
             Format::Json => {
-                let (polarity, category) = polarity_category(label);
                 let j = JsonLine {
                     id: meta.id,
                     line: meta.line,
                     offset: meta.offset,
                     text,
-                    label,
-                    polarity,
-                    category,
-                    probability: round6(outcome.probability),
-                    top: order[..self.top]
-                        .iter()
-                        .map(|&c| JsonTop {
-                            label: &labels[c],
-                            probability: round6(s.probs[c]),
-                        })
-                        .collect(),
-                    known_tokens: outcome.known,
-                    unknown: outcome.known == 0,
-                    below_threshold: below,
-                    explain: explain.map(|e| {
-                        e.into_iter()
-                            .map(|(feature, w)| JsonFeature {
-                                feature,
-                                weight: round6(w),
-                            })
-                            .collect()
-                    }),
+                    prediction: &p,
                 };
                 serde_json::to_writer(&mut *out, &j).expect("writing JSON to memory");
                 out.push(b'\n');
             }
         }
+    }
+
+    /// Whether an explanation column is asked for (it is written even when empty).
+    fn clf_explains(&self) -> bool {
+        self.explain_asked
     }
 }
 
@@ -680,8 +602,11 @@ fn push_probability(out: &mut Vec<u8>, p: f64) {
 /// Writes one field: as is for TSV, quoted when needed for CSV.
 /// The `--explain` column: `feature=weight` pairs joined by `;` (which no feature name
 /// contains: bigrams hold a space, character n-grams `#` and `_`).
-fn explain_list(e: &[(String, f64)]) -> String {
-    let list: Vec<String> = e.iter().map(|(t, w)| format!("{t}={w:.3}")).collect();
+fn explain_list(e: &[FeatureWeight]) -> String {
+    let list: Vec<String> = e
+        .iter()
+        .map(|f| format!("{}={:.3}", f.feature, f.weight))
+        .collect();
     list.join(";")
 }
 

@@ -2,8 +2,8 @@
 
 use super::ModelArg;
 use anyhow::Context;
-use claimscan::report::{to_html, DocReport};
-use claimscan::Scorer;
+use claimscan::report::to_html;
+use claimscan::Classifier;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(t) => crate::cmd::say!("claimscan: threshold {t:.2}"),
         None => {}
     }
-    let scorer = Scorer::from_model(model.clone());
+    let clf = Classifier::from_model(model.clone()).with_threshold(threshold);
     let inputs = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             path.display().to_string()
         };
-        docs.push(DocReport::with_threshold(&name, &text, &scorer, threshold));
+        docs.push(clf.report(&name, &text));
     }
     if docs.iter().all(|d| d.claims.is_empty()) {
         crate::cmd::say!("claimscan: no sentences in the input");
