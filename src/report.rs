@@ -75,6 +75,43 @@ impl DocReport {
         }
     }
 
+    /// The report as one JSON object: the document's name, sentence count, risk and reward
+    /// claim counts and shares, the count per label, and every sentence with its 1-based
+    /// line, byte offset, label and probability.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (risk, reward) = self.risk_reward();
+        let n = self.claims.len();
+        let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        let counts: serde_json::Map<String, serde_json::Value> = self
+            .counts()
+            .into_iter()
+            .map(|(l, k)| (l.to_string(), k.into()))
+            .collect();
+        let sentences: Vec<serde_json::Value> = self
+            .claims
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "line": c.line + 1,
+                    "offset": c.offset,
+                    "text": c.text,
+                    "label": self.labels[c.label],
+                    "probability": (c.probability * 1e6).round() / 1e6,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "name": self.name,
+            "sentences": n,
+            "risk_claims": risk,
+            "reward_claims": reward,
+            "risk_share": share(risk),
+            "reward_share": share(reward),
+            "counts": counts,
+            "claims": sentences,
+        })
+    }
+
     /// Sentences per label, most frequent first (ties: label order); labels with none left out.
     pub fn counts(&self) -> Vec<(&str, usize)> {
         let mut n = vec![0usize; self.labels.len()];

@@ -379,6 +379,14 @@ fn closed_or_full_outputs_and_closed_stdin_are_errors_not_panics() {
     // but /dev/null stays an ordinary place to read from and write to
     let out = sh("echo hi | CLAIMSCAN predict > /dev/null");
     assert_eq!(out.status.code(), Some(0));
+    // also when opened read-write, as Python's subprocess.DEVNULL does
+    let out = sh("echo hi | CLAIMSCAN predict 1<>/dev/null");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // informational messages on a full or closed stderr: the job still succeeds
     let dir = tempfile::tempdir().unwrap();
     for redirect in ["2>/dev/full", "2>&-"] {

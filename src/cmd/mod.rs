@@ -68,29 +68,40 @@ pub fn stdin() -> anyhow::Result<std::io::Stdin> {
     Ok(std::io::stdin())
 }
 
-/// Run first: a closed standard output is an error (exit 2), and reading a closed standard
-/// input is an error. The Rust runtime reopens a closed standard descriptor on /dev/null
-/// (read-write) before `main`; a shell redirection from or to /dev/null opens it read-only
-/// or write-only, so a read-write /dev/null on descriptor 0 or 1 means it was closed.
-/// Linux only (/proc); elsewhere a no-op.
-pub fn guard_std_fds() -> Result<(), String> {
-    let was_closed = |fd: u32| {
-        let null = std::fs::read_link(format!("/proc/self/fd/{fd}"))
-            .is_ok_and(|t| t == std::path::Path::new("/dev/null"));
-        let read_write = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
-            .ok()
-            .and_then(|info| {
-                info.lines()
-                    .find_map(|l| l.strip_prefix("flags:"))
-                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-            })
-            .is_some_and(|flags| flags & 0o3 == 0o2);
-        null && read_write
-    };
-    if was_closed(0) {
-        STDIN_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+/// Which of the standard descriptors 0 and 1 were closed when the process started,
+/// recorded before the Rust runtime reopens closed ones on /dev/null (it does so before
+/// `main`, so `main` cannot tell `>&-` from `> /dev/null` any more).
+static STD_CLOSED: [std::sync::atomic::AtomicBool; 2] = [
+    std::sync::atomic::AtomicBool::new(false),
+    std::sync::atomic::AtomicBool::new(false),
+];
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static RECORD_CLOSED_STD_FDS: extern "C" fn() = {
+    extern "C" fn record() {
+        // runs before the Rust runtime starts: only plain file-system calls here
+        if std::fs::metadata("/proc/self/fd").is_err() {
+            return;
+        }
+        for (fd, closed) in STD_CLOSED.iter().enumerate() {
+            if std::fs::symlink_metadata(format!("/proc/self/fd/{fd}")).is_err() {
+                closed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
     }
-    if was_closed(1) {
+    record
+};
+
+/// Run first: a closed standard output is an error (exit 2), and reading a closed standard
+/// input is an error (see [`stdin`]). Linux only; elsewhere a no-op.
+pub fn guard_std_fds() -> Result<(), String> {
+    use std::sync::atomic::Ordering;
+    if STD_CLOSED[0].load(Ordering::Relaxed) {
+        STDIN_CLOSED.store(true, Ordering::Relaxed);
+    }
+    if STD_CLOSED[1].load(Ordering::Relaxed) {
         return Err("standard output is closed".into());
     }
     Ok(())
