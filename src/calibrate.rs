@@ -71,12 +71,7 @@ fn out_of_fold_with(
     let per_fold: Vec<Vec<(usize, Vec<f64>)>> = (0..k)
         .into_par_iter()
         .map(|f| {
-            let train_set: Vec<Example> = examples
-                .iter()
-                .zip(&fold)
-                .filter(|(_, &g)| g != f)
-                .map(|(e, _)| e.clone())
-                .collect();
+            let (train_set, _) = crate::cv::fold_split(examples, &fold, f);
             let model = train(&train_set, settings)?;
             let temperature = match calibrate_inner {
                 Some(inner) => calibrate(&train_set, settings, inner, seed)?.temperature,
@@ -321,6 +316,24 @@ impl ProbabilityReport {
             reliability,
         }
     }
+}
+
+/// The object `claimscan eval --json` prints (and the Python `evaluate` returns): the
+/// label metrics of `r` and the probability metrics of `pr`.
+pub fn evaluation_json(r: &Report, pr: &ProbabilityReport) -> serde_json::Value {
+    serde_json::json!({
+        "n": r.n,
+        "accuracy": r.accuracy,
+        "macro_f1": r.macro_f1,
+        "polarity_accuracy": r.polarity_accuracy,
+        "log_loss": pr.log_loss,
+        "brier": pr.brier,
+        "ece": pr.ece,
+        "reliability": pr.reliability,
+        "labels": r.labels,
+        "per_label": r.per_label,
+        "confusion": r.confusion,
+    })
 }
 
 /// What abstaining under a threshold gives.

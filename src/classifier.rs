@@ -270,6 +270,29 @@ impl Classifier {
             .collect()
     }
 
+    /// Scores the classifier on labelled `examples`: the label metrics (best label, no
+    /// threshold), the probability metrics, and each example's probabilities.
+    pub fn evaluate(
+        &self,
+        examples: &[crate::corpus::Example],
+    ) -> (
+        crate::metrics::Report,
+        crate::calibrate::ProbabilityReport,
+        Vec<Vec<f64>>,
+    ) {
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let probs = self.probabilities_batch(&texts);
+        let labels = self.labels();
+        let pred: Vec<&str> = probs
+            .iter()
+            .map(|p| labels[crate::scorer::argmax(p)].as_str())
+            .collect();
+        let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        let r = crate::metrics::Report::new(&truth, &pred);
+        let pr = crate::calibrate::ProbabilityReport::new(labels, &probs, &truth);
+        (r, pr, probs)
+    }
+
     /// A whole document: split into sentences, each classified (with this classifier's
     /// threshold), with the counts, balance and tables of [`DocReport`].
     pub fn report(&self, name: &str, text: &str) -> DocReport {

@@ -98,6 +98,27 @@ impl CvResult {
     }
 }
 
+/// The training rows (every fold but `f`, cloned) and the test rows (fold `f`).
+pub(crate) fn fold_split<'a>(
+    examples: &'a [Example],
+    fold: &[usize],
+    f: usize,
+) -> (Vec<Example>, Vec<&'a Example>) {
+    let train = examples
+        .iter()
+        .zip(fold)
+        .filter(|(_, &g)| g != f)
+        .map(|(e, _)| e.clone())
+        .collect();
+    let test = examples
+        .iter()
+        .zip(fold)
+        .filter(|(_, &g)| g == f)
+        .map(|(e, _)| e)
+        .collect();
+    (train, test)
+}
+
 /// Labels predicted by `model` for `examples`.
 pub fn predict_labels(model: &Model, examples: &[&Example]) -> Vec<String> {
     let scorer = Scorer::new(model);
@@ -136,18 +157,7 @@ fn run_group(
     let per_fold: Vec<Vec<Vec<String>>> = (0..k)
         .into_par_iter()
         .map(|f| {
-            let train_set: Vec<Example> = examples
-                .iter()
-                .zip(&fold)
-                .filter(|(_, &g)| g != f)
-                .map(|(e, _)| e.clone())
-                .collect();
-            let test: Vec<&Example> = examples
-                .iter()
-                .zip(&fold)
-                .filter(|(_, &g)| g == f)
-                .map(|(e, _)| e)
-                .collect();
+            let (train_set, test) = fold_split(examples, &fold, f);
             let counted = train(&train_set, base)?;
             Ok(candidates
                 .par_iter()

@@ -10,6 +10,13 @@ fn golden() -> std::path::PathBuf {
     fixture("golden.csv")
 }
 
+fn is_link(p: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(p)
+        .unwrap()
+        .file_type()
+        .is_symlink()
+}
+
 fn is_model(bytes: &[u8]) -> bool {
     bytes.starts_with(b"claimscan-model ")
 }
@@ -30,10 +37,7 @@ fn output_through_a_link_to_stdout_writes_to_stdout_and_keeps_the_link() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(is_model(&out.stdout), "the model went to stdout (a pipe)");
-    assert!(std::fs::symlink_metadata(&link)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(is_link(&link));
 }
 
 #[test]
@@ -66,10 +70,7 @@ fn output_to_a_device_keeps_the_device() {
     std::os::unix::fs::symlink("/dev/null", &link).unwrap();
     let (code, err) = train_to(&golden(), &link, &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::symlink_metadata(&link)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(is_link(&link));
     assert!(std::fs::metadata("/dev/null")
         .unwrap()
         .file_type()
@@ -81,10 +82,7 @@ fn output_to_a_device_keeps_the_device() {
         "Open models are cheap.\n",
     );
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::symlink_metadata(&page)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(is_link(&page));
 }
 
 #[test]
@@ -96,10 +94,7 @@ fn output_through_a_link_replaces_its_target_and_keeps_the_link() {
     std::os::unix::fs::symlink("real.model", &link).unwrap();
     let (code, err) = train_to(&golden(), &link, &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::symlink_metadata(&link)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(is_link(&link));
     assert!(is_model(&std::fs::read(&real).unwrap()));
     // and through a dangling link: the target is created
     let dangling = dir.path().join("new.model");
@@ -604,36 +599,40 @@ fn peak_rss(child: &mut std::process::Child) -> (std::process::ExitStatus, u64) 
     }
 }
 
-#[test]
-fn a_100_mb_line_is_classified_in_bounded_memory() {
+/// Runs `claimscan args... input` with stdout to a file; returns (status, peak RSS in KiB,
+/// stdout, stderr).
+fn run_measured(args: &[&str], input: &str) -> (std::process::ExitStatus, u64, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("long.txt");
-    let mut text = "open models cut costs ".repeat(100_000_000 / 22);
-    text.push('\n');
-    text.push_str("attackers exploit the server\n");
-    std::fs::write(&input, &text).unwrap();
-    drop(text);
-    let out_path = dir.path().join("out.tsv");
+    let input_path = dir.path().join("input");
+    std::fs::write(&input_path, input).unwrap();
+    let out_path = dir.path().join("out");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
-        .arg("predict")
-        .arg(&input)
+        .args(args)
+        .arg(&input_path)
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        use std::io::Read;
+        stderr.read_to_string(&mut err).unwrap();
+        err
+    });
     let (status, peak_kb) = peak_rss(&mut child);
-    assert!(status.success());
     let out = std::fs::read_to_string(&out_path).unwrap();
+    (status, peak_kb, out, reader.join().unwrap())
+}
+
+#[test]
+fn a_100_mb_line_is_classified_in_bounded_memory() {
+    let mut text = "open models cut costs ".repeat(100_000_000 / 22);
+    text.push_str("\nattackers exploit the server\n");
+    let (status, peak_kb, out, err) = run_measured(&["predict"], &text);
+    assert!(status.success(), "{err}");
     assert_eq!(out.lines().count(), 2);
     assert!(peak_kb < 150 * 1024, "peak RSS {peak_kb} KiB");
-    let mut err = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
     assert!(err.contains("longer than"), "{err}");
 }
 
@@ -733,35 +732,15 @@ fn training_two_thousand_labels_stays_in_bounded_memory() {
 
 #[test]
 fn a_100_mb_csv_field_is_classified_in_bounded_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("long.csv");
     let mut text = String::from("id,text\n1,\"");
     text.push_str(&"open models cut costs ".repeat(100_000_000 / 22));
     text.push_str("\"\n2,attackers exploit the server\n");
-    std::fs::write(&input, &text).unwrap();
-    drop(text);
-    let out_path = dir.path().join("out.tsv");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimscan"))
-        .args(["predict", "--csv", "--id-column", "id"])
-        .arg(&input)
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (status, peak_kb) = peak_rss(&mut child);
-    assert!(status.success());
-    let out = std::fs::read_to_string(&out_path).unwrap();
+    let (status, peak_kb, out, err) =
+        run_measured(&["predict", "--csv", "--id-column", "id"], &text);
+    assert!(status.success(), "{err}");
     assert_eq!(out.lines().count(), 2, "{:.200}", out);
     assert!(out.lines().nth(1).unwrap().starts_with("2\t"));
     assert!(peak_kb < 150 * 1024, "peak RSS {peak_kb} KiB");
-    let mut err = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
     assert!(err.contains("longer than"), "{err}");
 }
 

@@ -2,7 +2,6 @@
 //! The Python package (`python/claimscan/__init__.py`) wraps it with input checks and numpy.
 
 use claimscan::corpus::{load, CsvOptions};
-use claimscan::metrics::Report;
 use claimscan::model::{train as train_model, Norm, Settings, Variant};
 use claimscan::Classifier;
 use pyo3::create_exception;
@@ -230,30 +229,8 @@ fn evaluate(py: Python<'_>, csv_path: &str, model_path: Option<&str>) -> PyResul
             None => Classifier::embedded()?,
         };
         let examples = load(Path::new(csv_path), &CsvOptions::default())?;
-        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-        let probs = clf.probabilities_batch(&texts);
-        let labels = clf.labels();
-        let pred: Vec<&str> = probs
-            .iter()
-            .map(|p| labels[claimscan::scorer::argmax(p)].as_str())
-            .collect();
-        let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-        let r = Report::new(&truth, &pred);
-        let pr = claimscan::calibrate::ProbabilityReport::new(labels, &probs, &truth);
-        Ok(serde_json::json!({
-            "n": r.n,
-            "accuracy": r.accuracy,
-            "macro_f1": r.macro_f1,
-            "polarity_accuracy": r.polarity_accuracy,
-            "log_loss": pr.log_loss,
-            "brier": pr.brier,
-            "ece": pr.ece,
-            "reliability": pr.reliability,
-            "labels": r.labels,
-            "per_label": r.per_label,
-            "confusion": r.confusion,
-        })
-        .to_string())
+        let (r, pr, _) = clf.evaluate(&examples);
+        Ok(claimscan::calibrate::evaluation_json(&r, &pr).to_string())
     })
     .map_err(to_py)
 }

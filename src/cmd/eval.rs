@@ -47,16 +47,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let model = args.model.load()?;
             let threshold = resolve_threshold(args.threshold.as_deref(), Some(&model))?;
             let clf = Classifier::from_model(model);
-            let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-            let probs = clf.probabilities_batch(&texts);
+            let (r, pr, probs) = clf.evaluate(&examples);
             let labels = clf.labels();
-            let pred: Vec<&str> = probs
-                .iter()
-                .map(|p| labels[claimscan::scorer::argmax(p)].as_str())
-                .collect();
             let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-            let r = Report::new(&truth, &pred);
-            let pr = ProbabilityReport::new(labels, &probs, &truth);
             let ab = threshold.map(|t| Abstention::new(labels, &probs, &truth, t));
             if args.json {
                 writeln!(out, "{}", report_json(&r, &pr, ab.as_ref(), None))?;
@@ -144,19 +137,7 @@ fn report_json(
     ab: Option<&Abstention>,
     cv: Option<(&CvResult, serde_json::Value)>,
 ) -> serde_json::Value {
-    let mut v = json!({
-        "n": r.n,
-        "accuracy": r.accuracy,
-        "macro_f1": r.macro_f1,
-        "polarity_accuracy": r.polarity_accuracy,
-        "log_loss": pr.log_loss,
-        "brier": pr.brier,
-        "ece": pr.ece,
-        "reliability": pr.reliability,
-        "labels": r.labels,
-        "per_label": r.per_label,
-        "confusion": r.confusion,
-    });
+    let mut v = claimscan::calibrate::evaluation_json(r, pr);
     if let Some(a) = ab {
         v["threshold"] = json!({
             "threshold": a.threshold,
