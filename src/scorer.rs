@@ -164,11 +164,8 @@ impl Scorer {
             }
         }
         let mut row_col: Vec<u32> = (0..nv as u32).collect();
-        row_col.sort_by(|&a, &b| {
-            freq[b as usize]
-                .total_cmp(&freq[a as usize])
-                .then(a.cmp(&b))
-        });
+        // counts are finite and non-negative, so their bits order like the numbers
+        row_col.sort_unstable_by_key(|&c| (u64::MAX - freq[c as usize].to_bits(), c));
         let mut col_row = vec![0u32; nv];
         for (r, &c) in row_col.iter().enumerate() {
             col_row[c as usize] = r as u32;
@@ -613,12 +610,15 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut bias = log_prior.clone();
     match s.variant {
         Variant::Multinomial => {
+            // most counts are 0, and ln(0 + alpha) is one number: compute it once
+            let ln_alpha = alpha.ln();
             for c in 0..nc {
                 let row = model.class_row(c);
                 // Same arithmetic as linfa-bayes: ln(count + alpha) - ln(sum(count + alpha)).
                 let denom = row.iter().map(|&x| x + alpha).sum::<f64>().ln();
                 for (f, &x) in row.iter().enumerate() {
-                    weights[f * nc + c] = (x + alpha).ln() - denom;
+                    let l = if x == 0.0 { ln_alpha } else { (x + alpha).ln() };
+                    weights[f * nc + c] = l - denom;
                 }
             }
         }

@@ -38,11 +38,21 @@ impl VocabParams {
 }
 
 /// Terms in byte order; a term's index is its feature column.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Vocabulary {
     terms: Vec<String>,
-    index: HashMap<String, u32>,
+    /// term -> column, built on the first lookup (scoring never needs it, so loading a
+    /// model for prediction does not pay for it).
+    index: std::sync::OnceLock<HashMap<String, u32>>,
 }
+
+impl PartialEq for Vocabulary {
+    fn eq(&self, other: &Self) -> bool {
+        self.terms == other.terms
+    }
+}
+
+impl Eq for Vocabulary {}
 
 impl Vocabulary {
     /// Builds the vocabulary from the terms of each document.
@@ -82,17 +92,24 @@ impl Vocabulary {
             terms.sort_unstable();
             terms.dedup();
         }
-        let index = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-        Vocabulary { terms, index }
+        Vocabulary {
+            terms,
+            index: std::sync::OnceLock::new(),
+        }
     }
 
     /// The column of `term`, if it is a feature.
     pub fn get(&self, term: &str) -> Option<u32> {
-        self.index.get(term).copied()
+        self.index
+            .get_or_init(|| {
+                self.terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.clone(), i as u32))
+                    .collect()
+            })
+            .get(term)
+            .copied()
     }
 
     /// The terms, in column order.
