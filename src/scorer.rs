@@ -163,9 +163,12 @@ impl Scorer {
                 freq[f] += x;
             }
         }
-        let mut row_col: Vec<u32> = (0..nv as u32).collect();
         // counts are finite and non-negative, so their bits order like the numbers
-        row_col.sort_unstable_by_key(|&c| (u64::MAX - freq[c as usize].to_bits(), c));
+        let mut keyed: Vec<(u64, u32)> = (0..nv)
+            .map(|c| (u64::MAX - freq[c].to_bits(), c as u32))
+            .collect();
+        keyed.sort_unstable();
+        let row_col: Vec<u32> = keyed.into_iter().map(|(_, c)| c).collect();
         let mut col_row = vec![0u32; nv];
         for (r, &c) in row_col.iter().enumerate() {
             col_row[c as usize] = r as u32;

@@ -1,4 +1,4 @@
-//! Any bytes as the body of a model file, behind a header whose length and checksum match
+//! Any bytes as the (version-2, binary) body of a model file, behind a header whose length and checksum match
 //! (so the fuzzer explores the contents, not the checksum): an error, or a model whose
 //! dense tables fit the bound the loader promises and that scores with finite
 //! probabilities.
@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
     let mut file = format!(
-        "claimscan-model 1 {} {:08x}\n",
+        "claimscan-model 2 {} {:08x}\n",
         body.len(),
         crc32fast::hash(body)
     )
