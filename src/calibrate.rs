@@ -11,8 +11,7 @@ use crate::scorer::{softmax_scaled, Scorer, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// The label a sentence gets when its best probability is under the threshold.
-pub const NEUTRAL: &str = "neutral";
+pub use crate::classifier::NEUTRAL;
 
 /// Out-of-fold scores: each example scored by a model that did not see it.
 #[derive(Clone, Debug)]
@@ -77,12 +76,12 @@ fn out_of_fold_with(
                 Some(inner) => calibrate(&train_set, settings, inner, seed)?.temperature,
                 None => 1.0,
             };
-            let scorer = Scorer::new(&model);
             let cols: Vec<usize> = model
                 .labels
                 .iter()
                 .map(|l| labels.binary_search(l).expect("a training label"))
                 .collect();
+            let scorer = Scorer::from_model(model);
             let mut scratch = Scratch::default();
             Ok(examples
                 .iter()

@@ -302,11 +302,19 @@ impl Classifier {
     /// The record for `text` after `scratch` holds its scores.
     fn prediction(&self, text: &str, outcome: Outcome, s: &mut Scratch) -> Prediction {
         let labels = self.scorer.labels();
-        let mut order: Vec<usize> = vec![outcome.best];
+        // the labels ranked by probability: only needed beyond the best one (the common
+        // case, top 1 without explanation, allocates nothing here)
+        let mut order: Vec<usize> = Vec::new();
         if self.top > 1 || self.explain > 0 {
+            order.push(outcome.best);
             order.extend((0..labels.len()).filter(|&c| c != outcome.best));
             order[1..].sort_by(|&a, &b| s.probs[b].total_cmp(&s.probs[a]).then(a.cmp(&b)));
         }
+        let ranked: &[usize] = if order.is_empty() {
+            std::slice::from_ref(&outcome.best)
+        } else {
+            &order
+        };
         let below = self.threshold.is_some_and(|t| outcome.probability < t);
         let has_neutral = labels.iter().any(|l| l == NEUTRAL);
         let label = if below && has_neutral {
@@ -314,7 +322,7 @@ impl Classifier {
         } else {
             labels[outcome.best].clone()
         };
-        let top = order[..self.top.min(order.len())]
+        let top = ranked[..self.top.min(ranked.len())]
             .iter()
             .map(|&c| LabelProbability {
                 label: labels[c].clone(),
@@ -322,7 +330,7 @@ impl Classifier {
             })
             .collect();
         let explain = if self.explain > 0 {
-            let runner = order.get(1).copied().unwrap_or(outcome.best);
+            let runner = ranked.get(1).copied().unwrap_or(outcome.best);
             let probs = std::mem::take(&mut s.probs);
             let e = self
                 .scorer

@@ -2,6 +2,7 @@
 //! balance, the most confident claim of each category and the least certain sentences,
 //! as plain text or as one self-contained HTML page.
 
+use crate::metrics::polarity;
 use crate::scorer::{Scorer, Scratch};
 use crate::split::sentences;
 use std::fmt::Write;
@@ -26,11 +27,6 @@ pub struct DocReport {
     pub lines: Vec<String>,
     pub claims: Vec<Claim>,
     pub labels: Vec<String>,
-}
-
-/// The polarity of a label: `risk`, `reward` or anything else (`neutral`).
-fn polarity(label: &str) -> &str {
-    label.split_once(':').map_or(label, |(p, _)| p)
 }
 
 impl DocReport {
