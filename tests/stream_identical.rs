@@ -1,0 +1,89 @@
+//! The fast predict path (word cache, bigram lookups, pipelined reader/scorer/writer) must
+//! write exactly what the previous implementation wrote for the same model and input.
+//!
+//! The digests below were recorded with the binary of the previous main (commit bc769fe,
+//! before the throughput work of issue 14) on the first 60,000 lines of
+//! `claimscan::bench_stream` (real vocabulary in varied word order, about 9 MB), with the
+//! shipped model. If the shipped model is retrained, re-record them with the binary of the
+//! main branch before the change under test (see `record` in the assertion message).
+
+mod common;
+
+use common::claimscan;
+
+/// CRC-32 of `models/claims.model` when the digests were recorded.
+const MODEL_CRC: u32 = 0x2e94_ce1e;
+const LINES: usize = 60_000;
+
+/// (arguments, CRC-32 of stdout, length of stdout)
+const CASES: &[(&[&str], u32, usize)] = &[
+    (&["--threads", "1"], 0x7438_d2a2, 10_116_931),
+    (
+        &["--threads", "2", "--top", "3", "--threshold", "model"],
+        0x8074_8182,
+        12_547_017,
+    ),
+    (
+        &["--threads", "2", "--explain", "3", "--top", "2"],
+        0xdbce_4b7f,
+        13_638_875,
+    ),
+    (
+        &["--threads", "2", "--format", "json", "--top", "2"],
+        0xbebd_d3a2,
+        22_937_767,
+    ),
+    (
+        &["--threads", "2", "--split", "sentences"],
+        0x0b2c_03fa,
+        10_911_035,
+    ),
+];
+
+#[test]
+fn large_stream_output_is_byte_identical_to_the_previous_implementation() {
+    let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/claims.model"))
+        .expect("shipped model");
+    assert_eq!(
+        crc32fast::hash(&model),
+        MODEL_CRC,
+        "the shipped model changed: re-record the digests of this test with the previous \
+         main's binary (record: claimscan predict ARGS stream.txt | crc32)"
+    );
+    let stream = claimscan::bench_stream(LINES);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.txt");
+    std::fs::write(&path, &stream).unwrap();
+    for (args, crc, len) in CASES {
+        // from a file, and the default case also from stdin (a pipe)
+        let out = claimscan()
+            .arg("predict")
+            .args(*args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            (crc32fast::hash(&out.stdout), out.stdout.len()),
+            (*crc, *len),
+            "predict {args:?} on the stream"
+        );
+    }
+    for threads in ["1", "2"] {
+        let out = claimscan()
+            .args(["predict", "--threads", threads])
+            .write_stdin(stream.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            (crc32fast::hash(&out.stdout), out.stdout.len()),
+            (CASES[0].1, CASES[0].2),
+            "predict --threads {threads} from stdin"
+        );
+    }
+}
