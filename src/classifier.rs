@@ -136,6 +136,8 @@ pub struct Classifier {
     top: usize,
     threshold: Option<f64>,
     explain: usize,
+    /// Whether the labels include `neutral` (what a sentence under the threshold gets).
+    has_neutral: bool,
 }
 
 thread_local! {
@@ -173,11 +175,14 @@ impl Classifier {
 
     /// A classifier for `model` (top 1, no threshold, no explanation).
     pub fn from_model(model: Model) -> Classifier {
+        let scorer = Scorer::from_model(model);
+        let has_neutral = scorer.labels().iter().any(|l| l == NEUTRAL);
         Classifier {
-            scorer: Scorer::from_model(model),
+            scorer,
             top: 1,
             threshold: None,
             explain: 0,
+            has_neutral,
         }
     }
 
@@ -240,6 +245,25 @@ impl Classifier {
     pub fn predict_with(&self, text: &str, scratch: &mut Scratch) -> Prediction {
         let outcome = self.scorer.score(text, scratch);
         self.prediction(text, outcome, scratch)
+    }
+
+    /// The label and probability that [`Classifier::predict_with`] would give `text`
+    /// (the threshold applied), without building a [`Prediction`]: no allocation, for
+    /// callers that write the best label only.
+    pub fn best_with(&self, text: &str, scratch: &mut Scratch) -> (&str, f64) {
+        let outcome = self.scorer.score(text, scratch);
+        let labels = self.scorer.labels();
+        let below = self.threshold.is_some_and(|t| outcome.probability < t);
+        if below && self.has_neutral {
+            (NEUTRAL, outcome.probability)
+        } else {
+            (labels[outcome.best].as_str(), outcome.probability)
+        }
+    }
+
+    /// How many labels each prediction lists, and how many features it explains.
+    pub fn output_options(&self) -> (usize, usize) {
+        (self.top, self.explain)
     }
 
     /// Classifies every text, on all cores, in order.
@@ -316,7 +340,7 @@ impl Classifier {
             &order
         };
         let below = self.threshold.is_some_and(|t| outcome.probability < t);
-        let has_neutral = labels.iter().any(|l| l == NEUTRAL);
+        let has_neutral = self.has_neutral;
         let label = if below && has_neutral {
             NEUTRAL.to_string()
         } else {

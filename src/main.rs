@@ -25,7 +25,7 @@ fn install_signal_cleanup() {
                 use std::sync::atomic::Ordering;
                 cmd::STOP.store(sig, Ordering::SeqCst);
                 // `predict` holding lines it has read writes them, then exits itself
-                if !cmd::BUSY.load(Ordering::SeqCst) {
+                if cmd::IN_FLIGHT.load(Ordering::SeqCst) == 0 {
                     claimscan::persist::remove_pending();
                     std::process::exit(128 + sig);
                 }

@@ -24,6 +24,10 @@ const CACHE_LIMIT: usize = 1 << 20;
 /// The same with character n-gram rows cached per word (each holds one weight per class).
 const CACHE_LIMIT_ROWS: usize = 1 << 17;
 
+/// A first word with at most this many bigram successors is searched linearly (they sit
+/// in one or two cache lines); more go through the memo and a binary search.
+const LINEAR_SUCCESSORS: usize = 12;
+
 /// The per-thread bigram memo has 2^PAIR_BITS entries.
 const PAIR_BITS: u32 = 16;
 const PAIR_MEMO: usize = 1 << PAIR_BITS;
@@ -74,16 +78,196 @@ pub struct Scorer {
     model: Model,
 }
 
+/// A word's 64-bit windows: for a word of up to 16 bytes, its length and these two
+/// (overlapping) windows hold every byte, so they identify it without reading it again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct WordKey {
+    len: u32,
+    x: u64,
+    y: u64,
+}
+
+impl WordKey {
+    #[inline]
+    fn new(b: &[u8]) -> WordKey {
+        let n = b.len();
+        let (x, y) = if n >= 8 {
+            (read_u64(b, 0), read_u64(b, n - 8))
+        } else if n >= 4 {
+            (u64::from(read_u32(b, 0)), u64::from(read_u32(b, n - 4)))
+        } else if n > 0 {
+            (
+                u64::from(b[0]) | u64::from(b[n / 2]) << 8,
+                u64::from(b[n - 1]),
+            )
+        } else {
+            (0, 0)
+        };
+        WordKey {
+            len: n as u32,
+            x,
+            y,
+        }
+    }
+
+    /// The slot hash (for words over 16 bytes, the middle bytes are mixed in too).
+    #[inline]
+    fn hash(&self, b: &[u8]) -> u64 {
+        let mut x = self.x;
+        if b.len() > 16 {
+            for c in b[8..b.len() - 8].chunks(8) {
+                let mut w = [0u8; 8];
+                w[..c.len()].copy_from_slice(c);
+                x = mix(x ^ u64::from_le_bytes(w), 0x243F_6A88_85A3_08D3);
+            }
+        }
+        mix(x ^ 0x9E37_79B9_7F4A_7C15, self.y ^ u64::from(self.len))
+    }
+}
+
+#[inline]
+fn read_u64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+#[inline]
+fn read_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// A folded 128-bit multiply (as in foldhash and wyhash).
+#[inline]
+fn mix(a: u64, b: u64) -> u64 {
+    let p = u128::from(a).wrapping_mul(u128::from(b ^ 0xA076_1D64_78BD_642F));
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// What the word cache holds for a word.
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    /// Term id (or UNKNOWN / STOP).
+    id: u32,
+    /// Cached row of character n-gram (and folded unigram) weights, or NO_ROW.
+    row: u32,
+    /// The word's bigram successors: `successors[lo..hi]`.
+    lo: u32,
+    hi: u32,
+    /// How many feature occurrences `row` sums.
+    known: u32,
+    /// The word's unigram feature (or UNKNOWN).
+    unigram: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    key: WordKey,
+    entry: Entry,
+    /// Words over 16 bytes: where their bytes start in `long`.
+    long_at: u32,
+}
+
+/// The per-thread word cache: open addressing keyed by [`WordKey`], with the entries inline
+/// (no pointer to follow before the comparison, unlike a map keyed by strings). Words over
+/// 16 bytes keep their bytes in one arena, compared on a key match.
+#[derive(Debug, Default)]
+struct WordCache {
+    slots: Vec<Slot>,
+    len: usize,
+    long: Vec<u8>,
+}
+
+impl WordCache {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.len = 0;
+        self.long.clear();
+    }
+
+    #[inline]
+    fn get(&self, key: &WordKey, word: &[u8]) -> Option<Entry> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key.hash(word) as usize & mask;
+        loop {
+            let slot = &self.slots[i];
+            if slot.key.len == 0 {
+                return None;
+            }
+            if slot.key == *key
+                && (key.len <= 16
+                    || &self.long[slot.long_at as usize..slot.long_at as usize + word.len()]
+                        == word)
+            {
+                return Some(slot.entry);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds a word that [`WordCache::get`] did not find (the empty word is never cached).
+    fn insert(&mut self, key: &WordKey, word: &[u8], entry: Entry) {
+        if key.len == 0 {
+            return;
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let long_at = if word.len() > 16 {
+            self.long.extend_from_slice(word);
+            (self.long.len() - word.len()) as u32
+        } else {
+            0
+        };
+        self.place(Slot {
+            key: *key,
+            entry,
+            long_at,
+        });
+        self.len += 1;
+    }
+
+    fn place(&mut self, slot: Slot) {
+        let mask = self.slots.len() - 1;
+        let word = self.word(&slot);
+        let mut i = slot.key.hash(word) as usize & mask;
+        while self.slots[i].key.len != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    /// The bytes of a long word (empty for a short one: its key says it all).
+    fn word(&self, slot: &Slot) -> &[u8] {
+        if slot.key.len > 16 {
+            &self.long[slot.long_at as usize..slot.long_at as usize + slot.key.len as usize]
+        } else {
+            &[]
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![Slot::default(); (old.len() * 2).max(1024)];
+        for slot in old.into_iter().filter(|s| s.key.len != 0) {
+            self.place(slot);
+        }
+    }
+}
+
 /// Reusable scratch space for one thread.
 #[derive(Debug, Default)]
 pub struct Scratch {
     owner: u64,
-    /// word -> (term id, character n-gram row or NO_ROW)
-    cache: FxHashMap<Box<str>, (u32, u32)>,
+    /// word -> (term id, character n-gram row or NO_ROW, its bigram successors)
+    cache: WordCache,
     /// Cached character n-gram rows, `n_classes` weights each.
     rows: Vec<f64>,
-    /// Per cached row, how many n-gram occurrences it sums.
-    row_known: Vec<u32>,
     char_acc: Vec<f64>,
     char_known: usize,
     /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
@@ -332,7 +516,6 @@ impl Scorer {
         if scratch.owner != self.id {
             scratch.cache.clear();
             scratch.rows.clear();
-            scratch.row_known.clear();
             scratch.owner = self.id;
         }
         if bigrams_on(self) && (scratch.pairs_owner != self.id || scratch.pairs.len() != PAIR_MEMO)
@@ -345,7 +528,6 @@ impl Scorer {
             cache,
             rows,
             pairs,
-            row_known,
             char_acc,
             char_known,
             chars,
@@ -366,14 +548,22 @@ impl Scorer {
         if cache.len() > limit {
             cache.clear();
             rows.clear();
-            row_known.clear();
         }
         let words = self.pipeline.config().words;
         let bigrams = self.pipeline.config().bigrams;
         let mut prev = UNKNOWN;
+        let (mut prev_lo, mut prev_hi) = (0u32, 0u32);
         for_each_word(text, word, |w| {
-            let (id, row) = match cache.get(w) {
-                Some(&e) => e,
+            let key = WordKey::new(w.as_bytes());
+            let Entry {
+                id,
+                row,
+                lo,
+                hi,
+                known,
+                unigram,
+            } = match cache.get(&key, w.as_bytes()) {
+                Some(e) => e,
                 None => {
                     let id = self.lookup(w);
                     let start = rows.len();
@@ -398,18 +588,35 @@ impl Scorer {
                         rows.truncate(start);
                         NO_ROW
                     } else {
-                        row_known.push(found);
                         (start / nc) as u32
                     };
-                    cache.insert(w.into(), (id, row));
-                    (id, row)
+                    let (lo, hi) = if id < STOP {
+                        (self.starts[id as usize], self.starts[id as usize + 1])
+                    } else {
+                        (0, 0)
+                    };
+                    let unigram = if id < STOP {
+                        self.unigram[id as usize]
+                    } else {
+                        UNKNOWN
+                    };
+                    let e = Entry {
+                        id,
+                        row,
+                        lo,
+                        hi,
+                        known: found,
+                        unigram,
+                    };
+                    cache.insert(&key, w.as_bytes(), e);
+                    e
                 }
             };
             match grams {
                 Grams::Rows if row != NO_ROW => {
                     let r = row as usize;
                     add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
-                    *char_known += row_known[r] as usize;
+                    *char_known += known as usize;
                 }
                 Grams::Rows => {}
                 Grams::Features => {
@@ -424,24 +631,35 @@ impl Scorer {
             }
             match id {
                 STOP => {}
-                UNKNOWN => prev = UNKNOWN,
+                UNKNOWN => {
+                    prev = UNKNOWN;
+                    (prev_lo, prev_hi) = (0, 0);
+                }
                 id => {
-                    let f = self.unigram[id as usize];
                     let folded = self.fold_words && grams == Grams::Rows;
-                    if words && f != UNKNOWN && !folded {
-                        feats.push(f);
+                    if words && unigram != UNKNOWN && !folded {
+                        feats.push(unigram);
                     }
-                    if bigrams && prev != UNKNOWN {
-                        let key = ((u64::from(prev) << 32) | u64::from(id)).wrapping_add(1);
-                        let slot = &mut pairs[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                            >> (64 - PAIR_BITS))
-                            as usize];
-                        let found = if slot.0 == key {
-                            slot.1
+                    if bigrams && prev_lo != prev_hi {
+                        let succ = &self.successors[prev_lo as usize..prev_hi as usize];
+                        let found = if succ.len() <= LINEAR_SUCCESSORS {
+                            succ.iter()
+                                .find(|&&(b, _)| b == id)
+                                .map_or(NO_ROW, |&(_, r)| r)
                         } else {
-                            let r = self.bigram(prev, id).unwrap_or(NO_ROW);
-                            *slot = (key, r);
-                            r
+                            let key = ((u64::from(prev) << 32) | u64::from(id)).wrapping_add(1);
+                            let slot = &mut pairs[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                                >> (64 - PAIR_BITS))
+                                as usize];
+                            if slot.0 == key {
+                                slot.1
+                            } else {
+                                let r = succ
+                                    .binary_search_by_key(&id, |&(x, _)| x)
+                                    .map_or(NO_ROW, |i| succ[i].1);
+                                *slot = (key, r);
+                                r
+                            }
                         };
                         if let Some(r) = (found != NO_ROW).then_some(found) {
                             if folded {
@@ -453,20 +671,10 @@ impl Scorer {
                         }
                     }
                     prev = id;
+                    (prev_lo, prev_hi) = (lo, hi);
                 }
             }
         });
-    }
-
-    /// The row of the bigram feature (first term `a`, second term `b`), if there is one.
-    #[inline]
-    fn bigram(&self, a: u32, b: u32) -> Option<u32> {
-        let (lo, hi) = (self.starts[a as usize], self.starts[a as usize + 1]);
-        if lo == hi {
-            return None;
-        }
-        let s = &self.successors[lo as usize..hi as usize];
-        s.binary_search_by_key(&b, |&(x, _)| x).ok().map(|i| s[i].1)
     }
 
     fn lookup(&self, word: &str) -> u32 {

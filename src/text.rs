@@ -141,27 +141,31 @@ fn ascii_words(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     let n = b.len();
     let mut i = 0;
     while i < n {
-        while i < n && !b[i].is_ascii_alphanumeric() {
+        while i < n && ASCII_CLASS[b[i] as usize] == 0 {
             i += 1;
         }
         if i == n {
             break;
         }
         let start = i;
-        let mut upper = false;
+        let mut class = 0u8;
         loop {
-            while i < n && b[i].is_ascii_alphanumeric() {
-                upper |= b[i].is_ascii_uppercase();
+            while i < n {
+                let c = ASCII_CLASS[b[i] as usize];
+                if c == 0 {
+                    break;
+                }
+                class |= c;
                 i += 1;
             }
-            if i + 1 < n && b[i] == b'\'' && b[i + 1].is_ascii_alphanumeric() {
+            if i + 1 < n && b[i] == b'\'' && ASCII_CLASS[b[i + 1] as usize] != 0 {
                 i += 1;
                 continue;
             }
             break;
         }
         let word = &text[start..i];
-        if upper {
+        if class & UPPER != 0 {
             buf.clear();
             buf.push_str(word);
             buf.make_ascii_lowercase();
@@ -171,6 +175,25 @@ fn ascii_words(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
         }
     }
 }
+
+/// Per byte: 0 for a byte that is not an ASCII letter or digit, [`ALNUM`] for a lower-case
+/// letter or a digit, `ALNUM | UPPER` for an upper-case letter.
+const ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_uppercase() {
+            t[c] = ALNUM | UPPER;
+        } else if b.is_ascii_alphanumeric() {
+            t[c] = ALNUM;
+        }
+        c += 1;
+    }
+    t
+};
+const ALNUM: u8 = 1;
+const UPPER: u8 = 2;
 
 /// [`for_each_word`] for any text.
 fn unicode_words(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {

@@ -1,6 +1,7 @@
 //! `claimscan bench`: throughput of the predict path, on one core and on all cores.
 
-use super::predict::{stream, Render};
+use super::pipeline::{stream, StageTimes};
+use super::predict::Render;
 use super::ModelArg;
 use anyhow::Context;
 use claimscan::text::for_each_word;
@@ -19,7 +20,7 @@ pub struct Args {
     /// Lines to generate when no --input is given.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     lines: usize,
-    /// Threads for the parallel run (default: all cores).
+    /// Measure with 1, 2, ... up to T scoring threads (default: all cores).
     #[arg(long, value_name = "T")]
     threads: Option<usize>,
 }
@@ -72,35 +73,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let all = super::threads(args.threads);
     let render = Render::tsv(&clf);
-    let mut runs = vec![1];
-    if all > 1 {
-        runs.push(all);
-    }
     writeln!(
         out,
-        "{:>8} {:>14} {:>10} {:>14}",
-        "threads", "sentences/s", "MB/s", "tokens/s"
+        "{:>8} {:>14} {:>10} {:>14} {:>9}   busy time per stage: read, score+format, write",
+        "threads", "sentences/s", "MB/s", "tokens/s", "speed-up"
     )?;
-    for threads in runs {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
-        // one warm-up pass fills the word caches, as in any long run
-        stream(
-            &data[..data.len().min(1 << 20)],
-            &render,
-            &pool,
-            &mut std::io::sink(),
-        )?;
+    let data: std::sync::Arc<[u8]> = data.into();
+    let mut first = None;
+    // scaling: every thread count from 1 to --threads (default: all cores)
+    for threads in 1..=all {
+        let mut times = StageTimes::default();
         let start = Instant::now();
-        let stats = stream(&data[..], &render, &pool, &mut std::io::sink())?;
+        let stats = stream(
+            std::io::Cursor::new(data.clone()),
+            &render,
+            threads,
+            &mut std::io::sink(),
+            Some(&mut times),
+        )?;
         let secs = start.elapsed().as_secs_f64();
+        let rate = stats.lines as f64 / secs;
+        let base = *first.get_or_insert(rate);
         writeln!(
             out,
-            "{threads:>8} {:>14.0} {:>10.1} {:>14.0}",
-            stats.lines as f64 / secs,
+            "{threads:>8} {rate:>14.0} {:>10.1} {:>14.0} {:>8.2}x   {:.3} s, {:.3} s, {:.3} s (wall {secs:.3} s)",
             data.len() as f64 / 1e6 / secs,
-            words as f64 / secs
+            words as f64 / secs,
+            rate / base,
+            times.read.as_secs_f64(),
+            times.score.as_secs_f64(),
+            times.write.as_secs_f64(),
         )?;
     }
     if let Some(kb) = peak_memory_kb() {

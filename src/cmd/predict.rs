@@ -7,14 +7,14 @@ use claimscan::classifier::FeatureWeight;
 use claimscan::{Classifier, Prediction, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Lines per chunk handed to the worker threads.
 const CHUNK_LINES: usize = 32 * 1024;
-/// Bytes per chunk (a chunk always holds at least one whole line).
-const CHUNK_BYTES: usize = 8 << 20;
+
+use super::pipeline::{stream, Chunk};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -105,8 +105,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = 0u64;
     for path in &inputs {
-        let input: Box<dyn Read> = if path.as_os_str() == "-" {
-            Box::new(super::stdin()?.lock())
+        let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(super::stdin()?)
         } else {
             Box::new(std::fs::File::open(path).with_context(|| format!("{}", path.display()))?)
         };
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let cols = (args.text_column.as_str(), args.id_column.as_deref());
             stream_csv(input, path, cols, &render, &pool, &mut out)?
         } else {
-            stream(input, &render, &pool, &mut out)
+            stream(input, &render, pool.current_num_threads(), &mut out, None)
                 .with_context(|| format!("{}", path.display()))?
         };
         if stats.truncated > 0 {
@@ -159,166 +159,13 @@ pub const MAX_LINE_TOTAL: usize = 1 << 30;
 
 /// Set by the signal handler: the signal that asked claimscan to stop (0: none).
 pub static STOP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
-/// Whether [`stream`] holds lines it has read but not yet written (the signal handler then
-/// leaves the exit to [`stream`], which writes them first).
-pub static BUSY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Reads one line (up to and including its `\n`) into `data`, keeping at most
-/// [`MAX_LINE_BYTES`] of it; returns (bytes consumed, whether it was cut).
-fn read_line_capped<R: BufRead>(
-    reader: &mut R,
-    data: &mut Vec<u8>,
-) -> std::io::Result<(usize, bool)> {
-    let (mut consumed, mut kept, mut cut) = (0usize, 0usize, false);
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok((consumed, cut));
-        }
-        let (len, done) = match memchr::memchr(b'\n', available) {
-            Some(i) => (i + 1, true),
-            None => (available.len(), false),
-        };
-        let room = MAX_LINE_BYTES.saturating_sub(kept);
-        let take = len.min(room);
-        data.extend_from_slice(&available[..take]);
-        kept += take;
-        if take < len {
-            cut = true;
-            if done {
-                // keep the line end so that the line still ends where it did
-                data.push(b'\n');
-            }
-        }
-        reader.consume(len);
-        consumed += len;
-        if done {
-            return Ok((consumed, cut));
-        }
-        if consumed > MAX_LINE_TOTAL {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("a line longer than {MAX_LINE_TOTAL} bytes: is this text with line ends?"),
-            ));
-        }
-    }
-}
-
-/// A chunk of input lines: the bytes and where each line ends.
-#[derive(Default)]
-struct Chunk {
-    data: Vec<u8>,
-    ends: Vec<usize>,
-    first_line: u64,
-}
-
-impl Chunk {
-    fn line(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        let mut l = &self.data[start..self.ends[i]];
-        if let Some(rest) = l.strip_suffix(b"\n") {
-            l = rest;
-        }
-        if let Some(rest) = l.strip_suffix(b"\r") {
-            l = rest;
-        }
-        l
-    }
-}
-
-/// Reads `input` chunk by chunk and writes one output line per input line.
-pub(super) fn stream<R: Read, W: Write>(
-    input: R,
-    render: &Render,
-    pool: &rayon::ThreadPool,
-    out: &mut W,
-) -> anyhow::Result<Stats> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, input);
-    let mut stats = Stats::default();
-    let mut chunk = Chunk::default();
-    let mut scratch = Scratch::default();
-    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..pool.current_num_threads())
-        .map(|_| std::sync::Mutex::new(Scratch::default()))
-        .collect();
-    let mut buf = Vec::new();
-    loop {
-        chunk.data.clear();
-        chunk.ends.clear();
-        chunk.first_line = stats.lines + 1;
-        if reader.buffer().is_empty() {
-            // everything read so far is written and flushed: a signal may end us here
-            BUSY.store(false, std::sync::atomic::Ordering::SeqCst);
-        }
-        while chunk.ends.len() < CHUNK_LINES && chunk.data.len() < CHUNK_BYTES {
-            let line_no = stats.lines + chunk.ends.len() as u64 + 1;
-            let (read, cut) = read_line_capped(&mut reader, &mut chunk.data)
-                .with_context(|| format!("line {line_no}"))?;
-            if read == 0 {
-                break;
-            }
-            BUSY.store(true, std::sync::atomic::Ordering::SeqCst);
-            stats.truncated += u64::from(cut);
-            chunk.ends.push(chunk.data.len());
-            // nothing more waiting: answer what we have now (a filter on an idle pipe
-            // answers each line at once instead of waiting for a full chunk)
-            if reader.buffer().is_empty() {
-                break;
-            }
-        }
-        let n = chunk.ends.len();
-        if n == 0 {
-            return Ok(stats);
-        }
-        let idle = reader.buffer().is_empty();
-        stats.lines += n as u64;
-        let threads = pool.current_num_threads();
-        if threads <= 1 || n < 2048 {
-            buf.clear();
-            stats.invalid_utf8 += render.lines(&chunk, 0..n, &mut scratch, &mut buf);
-            out.write_all(&buf)?;
-        } else {
-            let step = n.div_ceil(threads * 4);
-            let parts: Vec<(Vec<u8>, u64)> = pool.install(|| {
-                (0..n)
-                    .step_by(step)
-                    .collect::<Vec<_>>()
-                    .into_par_iter()
-                    .map(|start| {
-                        // one scratch space (and word cache) per worker, kept across chunks
-                        let i = rayon::current_thread_index().unwrap_or(0) % scratches.len();
-                        let mut s = scratches[i].lock().unwrap_or_else(|e| e.into_inner());
-                        let s = &mut *s;
-                        let mut b = Vec::with_capacity(step * 96);
-                        let bad = render.lines(&chunk, start..(start + step).min(n), s, &mut b);
-                        (b, bad)
-                    })
-                    .collect()
-            });
-            for (b, bad) in parts {
-                stats.invalid_utf8 += bad;
-                out.write_all(&b)?;
-            }
-        }
-        if idle {
-            out.flush()?;
-        }
-        let sig = STOP.load(std::sync::atomic::Ordering::SeqCst);
-        if sig != 0 {
-            // a signal arrived while these lines were in hand: they are written; stop
-            out.flush()?;
-            claimscan::persist::remove_pending();
-            std::process::exit(128 + sig);
-        }
-    }
-}
+/// Blocks of lines the predict pipeline has read but not yet written: while there are
+/// any, the signal handler leaves the exit to the pipeline, which writes them first.
+pub static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Reads CSV records from `input` in chunks and writes one output per record.
 fn stream_csv<W: Write>(
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     path: &std::path::Path,
     (text_col, id_col): (&str, Option<&str>),
     render: &Render,
@@ -454,7 +301,7 @@ impl<'a> Render<'a> {
     }
 
     /// Renders lines `range` of `chunk` into `out`; returns how many had invalid UTF-8.
-    fn lines(
+    pub(super) fn lines(
         &self,
         chunk: &Chunk,
         range: std::ops::Range<usize>,
@@ -514,6 +361,25 @@ impl<'a> Render<'a> {
     }
 
     fn line(&self, text: &str, meta: &Meta, s: &mut Scratch, out: &mut Vec<u8>) {
+        if self.format == Format::Tsv && self.clf.output_options() == (1, 0) && !self.explain_asked
+        {
+            // the common case: best label only, written without building a Prediction
+            let (label, probability) = self.clf.best_with(text, s);
+            if self.ids {
+                tsv_field(out, meta.id.unwrap_or(""));
+                out.push(b'\t');
+            }
+            if let Some(offset) = meta.offset {
+                let _ = write!(out, "{}\t{offset}\t", meta.line);
+            }
+            tsv_field(out, label);
+            out.push(b'\t');
+            push_probability(out, probability);
+            out.push(b'\t');
+            tsv_field(out, text);
+            out.push(b'\n');
+            return;
+        }
         let p = self.clf.predict_with(text, s);
         match self.format {
             Format::Tsv => {
@@ -613,7 +479,11 @@ fn explain_list(e: &[FeatureWeight]) -> String {
 /// A TSV field: backslash, TAB, CR and LF are written as `\\`, `\t`, `\r` and `\n`, so
 /// that every record stays on one line with its columns where they belong.
 fn tsv_field(out: &mut Vec<u8>, s: &str) {
-    if !s.contains(['\\', '\t', '\r', '\n']) {
+    // one pass over the bytes (these four are ASCII, so never inside a UTF-8 sequence)
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\r' | b'\n'))
+    {
         out.extend_from_slice(s.as_bytes());
         return;
     }
