@@ -584,8 +584,8 @@ mod tests {
             fine_alphas: vec![0.5, 1.0],
             ..Grid::default()
         };
-        let mut calls = 0;
-        let ranked = tune(&ex, &grid, 2, 3, &mut |_| calls += 1).unwrap();
+        let mut seen: Vec<TuneProgress> = Vec::new();
+        let ranked = tune(&ex, &grid, 2, 3, &mut |p| seen.push(p.clone())).unwrap();
         // stage 1: 2 features x 8 transforms x 4 rules x 1 alpha + 2 Bernoulli
         let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
         assert_eq!(stage1, 2 * 8 * 4 + 2);
@@ -593,7 +593,17 @@ mod tests {
         assert!(ranked
             .windows(2)
             .all(|w| w[0].macro_f1.mean >= w[1].macro_f1.mean));
-        assert!(calls > 0);
+        // progress: each stage from 0 to all of its groups, the settings tried counted up,
+        // and at the end the best macro-F1 is the winner's
+        assert_eq!((seen[0].stage, seen[0].done, seen[0].tried), (1, 0, 0));
+        let last = seen.last().unwrap();
+        assert_eq!((last.stage, last.done), (2, last.of));
+        assert_eq!(last.tried, ranked.len());
+        assert_eq!(last.best_macro_f1, Some(ranked[0].macro_f1.mean));
+        assert!(seen.windows(2).all(|w| w[0].tried <= w[1].tried));
+        assert!(seen
+            .iter()
+            .any(|p| p.stage == 1 && p.done == p.of && p.tried == stage1));
         // no setting is tried twice
         for (i, a) in ranked.iter().enumerate() {
             assert!(

@@ -640,6 +640,51 @@ mod tests {
     }
 
     #[test]
+    fn paragraphs_headings_markers_json_and_csv() {
+        let doc =
+            "Costs\n\u{2022} Open models cut\n  the bill.\nScammers clone voices\nto defraud.\n";
+        let r = DocReport::build("d.txt", doc, &scorer(), None, Mode::Paragraphs);
+        let texts: Vec<&str> = r.claims.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Open models cut the bill.",
+                "Scammers clone voices to defraud."
+            ]
+        );
+        assert_eq!(
+            r.headings,
+            [Heading {
+                line: 0,
+                text: "Costs".into()
+            }]
+        );
+        // positions in the document: past the marker; the second item's own line
+        assert_eq!((r.claims[0].source_line, r.claims[0].source_offset), (1, 4));
+        assert_eq!((r.claims[1].source_line, r.claims[1].source_offset), (3, 0));
+        // and in the blocks, where the HTML finds them
+        for c in &r.claims {
+            assert_eq!(&r.lines[c.line][c.offset..c.offset + c.text.len()], c.text);
+        }
+        let j = r.to_json();
+        assert_eq!(j["path"], "d.txt");
+        assert_eq!(j["sentences"], 2);
+        assert_eq!(j["claims"][1]["line"], 4);
+        assert_eq!(j["headings"][0]["line"], 1);
+        assert_eq!(j["risk_share"], 0.5);
+        let mut csv = Vec::new();
+        DocReport::write_csv(std::slice::from_ref(&r), true, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "path,line,offset,label,probability,text");
+        assert!(lines[1].starts_with("d.txt,2,4,reward:cost,"), "{csv}");
+        assert_eq!(lines.len(), 3);
+        // the same document cut per line has the broken sentences
+        let s = DocReport::build("d.txt", doc, &scorer(), None, Mode::Sentences);
+        assert_eq!(s.claims.len(), 4);
+    }
+
+    #[test]
     fn html_is_escaped_self_contained_and_marks_every_sentence() {
         let r = DocReport::new("a <doc>", DOC, &scorer());
         let h = to_html(&[r], "Report");

@@ -85,13 +85,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "model" => model.calibration.as_ref().map(|c| c.threshold),
         p => super::resolve_threshold(Some(p), Some(&model))?,
     };
-    match threshold {
-        Some(t) if args.threshold == "model" => super::note!(
-            "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
-        ),
-        Some(t) => super::note!("claimscan: threshold {t:.2}"),
-        None => {}
-    }
     let format = args.output.format();
     let identity = args.model.identity(&model);
     let clf = Classifier::from_model(model).with_threshold(threshold);
@@ -157,6 +150,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if docs.iter().all(|d| d.claims.is_empty()) {
         super::say!("claimscan: no sentences in the input");
         return Ok(ExitCode::from(1));
+    }
+    match threshold {
+        Some(t) if args.threshold == "model" => super::note!(
+            "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
+        ),
+        Some(t) => super::note!("claimscan: threshold {t:.2}"),
+        None => {}
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
