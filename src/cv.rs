@@ -352,12 +352,21 @@ fn run_groups(
     stage: u8,
     k: usize,
     seed: u64,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(&TuneProgress),
     out: &mut Vec<Candidate>,
 ) -> Result<()> {
     let n = groups.len();
+    let report = |done: usize, out: &[Candidate], progress: &mut dyn FnMut(&TuneProgress)| {
+        progress(&TuneProgress {
+            stage,
+            done,
+            of: n,
+            tried: out.len(),
+            best_macro_f1: out.iter().map(|c| c.macro_f1.mean).max_by(f64::total_cmp),
+        })
+    };
     for (i, cands) in groups.into_iter().enumerate() {
-        progress(i, n);
+        report(i, out, progress);
         let Some(first) = cands.first() else { continue };
         let base = first.clone().check()?;
         let results = run_group(examples, &base, &cands, k, seed)?;
@@ -371,8 +380,22 @@ fn run_groups(
             });
         }
     }
-    progress(n, n);
+    report(n, out, progress);
     Ok(())
+}
+
+/// Where a [`tune`] search is, as passed to its progress callback.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TuneProgress {
+    /// 1 or 2.
+    pub stage: u8,
+    /// Groups of settings of this stage measured so far, of `of`.
+    pub done: usize,
+    pub of: usize,
+    /// Settings measured so far, both stages.
+    pub tried: usize,
+    /// The best mean macro-F1 so far.
+    pub best_macro_f1: Option<f64>,
 }
 
 fn rank(c: &mut [Candidate]) {
@@ -385,7 +408,8 @@ fn rank(c: &mut [Candidate]) {
 }
 
 /// Runs the staged search of `grid` (see [`Grid`]); best macro-F1 first (ties: higher
-/// accuracy, then the order tried). `progress(stage, done, of)` is called as groups finish.
+/// accuracy, then the order tried). `progress` is called before the first group of each
+/// stage and as groups finish.
 ///
 /// # Errors
 /// As for [`cross_validate`].
@@ -394,7 +418,7 @@ pub fn tune(
     grid: &Grid,
     k: usize,
     seed: u64,
-    progress: &mut dyn FnMut(u8, usize, usize),
+    progress: &mut dyn FnMut(&TuneProgress),
 ) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
     let mut groups = Vec::new();
@@ -430,15 +454,7 @@ pub fn tune(
             ));
         }
     }
-    run_groups(
-        examples,
-        groups,
-        1,
-        k,
-        seed,
-        &mut |d, n| progress(1, d, n),
-        &mut out,
-    )?;
+    run_groups(examples, groups, 1, k, seed, progress, &mut out)?;
     rank(&mut out);
     // stage 2: the best (features, transform) pairs, refined
     let mut best: Vec<(Features, Transform, Rule)> = Vec::new();
@@ -502,15 +518,7 @@ pub fn tune(
             }
         }
     }
-    run_groups(
-        examples,
-        groups,
-        2,
-        k,
-        seed,
-        &mut |d, n| progress(2, d, n),
-        &mut out,
-    )?;
+    run_groups(examples, groups, 2, k, seed, progress, &mut out)?;
     rank(&mut out);
     Ok(out)
 }
@@ -576,8 +584,8 @@ mod tests {
             fine_alphas: vec![0.5, 1.0],
             ..Grid::default()
         };
-        let mut calls = 0;
-        let ranked = tune(&ex, &grid, 2, 3, &mut |_, _, _| calls += 1).unwrap();
+        let mut seen: Vec<TuneProgress> = Vec::new();
+        let ranked = tune(&ex, &grid, 2, 3, &mut |p| seen.push(p.clone())).unwrap();
         // stage 1: 2 features x 8 transforms x 4 rules x 1 alpha + 2 Bernoulli
         let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
         assert_eq!(stage1, 2 * 8 * 4 + 2);
@@ -585,7 +593,17 @@ mod tests {
         assert!(ranked
             .windows(2)
             .all(|w| w[0].macro_f1.mean >= w[1].macro_f1.mean));
-        assert!(calls > 0);
+        // progress: each stage from 0 to all of its groups, the settings tried counted up,
+        // and at the end the best macro-F1 is the winner's
+        assert_eq!((seen[0].stage, seen[0].done, seen[0].tried), (1, 0, 0));
+        let last = seen.last().unwrap();
+        assert_eq!((last.stage, last.done), (2, last.of));
+        assert_eq!(last.tried, ranked.len());
+        assert_eq!(last.best_macro_f1, Some(ranked[0].macro_f1.mean));
+        assert!(seen.windows(2).all(|w| w[0].tried <= w[1].tried));
+        assert!(seen
+            .iter()
+            .any(|p| p.stage == 1 && p.done == p.of && p.tried == stage1));
         // no setting is tried twice
         for (i, a) in ranked.iter().enumerate() {
             assert!(

@@ -80,13 +80,16 @@ fn csv_output_quotes_fields() {
         ],
         "fees, \"cheap\" stack\n",
     );
+    // a header row first (issue 16: pandas.read_csv took the first prediction for it)
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
+        .has_headers(true)
         .from_reader(out.as_bytes());
+    assert_eq!(rdr.headers().unwrap(), vec!["label", "probability", "text"]);
     let rec = rdr.records().next().unwrap().unwrap();
     assert_eq!(rec.len(), 3);
     assert_eq!(&rec[2], "fees, \"cheap\" stack");
     assert_eq!(&rec[0], "reward:cost");
+    assert_eq!(out.lines().count(), 2, "{out}");
 }
 
 #[test]

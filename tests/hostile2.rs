@@ -491,14 +491,28 @@ fn separators_inside_fields_keep_one_record_per_line() {
             input,
         );
         assert_eq!(code, 0, "{err}");
-        assert_eq!(out.lines().count(), 1, "{format}: {out}");
         if format == "tsv" {
+            assert_eq!(out.lines().count(), 1, "{format}: {out}");
             assert_eq!(out.trim_end().split('\t').count(), 7, "{out}");
             assert!(out.starts_with("x\\ty\t"), "{out}");
         } else {
+            // CSV: the header row, then one line per record
+            assert_eq!(out.lines().count(), 2, "{format}: {out}");
             let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
+                .has_headers(true)
                 .from_reader(out.as_bytes());
+            assert_eq!(
+                rdr.headers().unwrap(),
+                vec![
+                    "id",
+                    "label",
+                    "probability",
+                    "label_2",
+                    "probability_2",
+                    "explain",
+                    "text"
+                ]
+            );
             let rec = rdr.records().next().unwrap().unwrap();
             assert_eq!(rec.len(), 7, "{out}");
             assert!(rec.iter().any(|f| f == "a,b"), "{out}");

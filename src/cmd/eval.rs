@@ -1,6 +1,6 @@
 //! `claimscan eval`: measure a model on labelled data, or cross-validate training settings.
 
-use super::{resolve_threshold, settings_flags, DataArgs, ModelArg, TrainOpts};
+use super::{resolve_threshold, settings_flags, DataArgs, Format, ModelArg, OutputArgs, TrainOpts};
 use claimscan::calibrate::{out_of_fold, out_of_fold_calibrated, Abstention, ProbabilityReport};
 use claimscan::cv::{cross_validate, CvResult, Spread, DEFAULT_SEED};
 use claimscan::metrics::Report;
@@ -9,50 +9,83 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 
+pub const AFTER: &str = "\
+Examples:
+  claimscan eval --data tests/fixtures/heldout.csv          the embedded model on held-out data
+  claimscan eval --data labelled.csv -m my.model -t model -f json
+  claimscan eval --data corpus/claims.csv --cv 5 --bigrams  cross-validate training settings
+
+With --format csv: one row per label (precision, recall, F1, support).
+
+Exit codes: 0 done, 2 usage or input error.";
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
     model: ModelArg,
-    /// Print one JSON object instead of tables.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Cross-validate the training options below with K stratified folds instead of
     /// evaluating an existing model.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", help_heading = "Training")]
     cv: Option<usize>,
     /// Seed of the fold assignment.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, help_heading = "Training")]
     seed: u64,
     /// Also report abstention: a best probability under P means neutral; shows the
     /// coverage (share labelled as a claim) and the accuracy of what was labelled. `model`
     /// uses the model's recommended threshold.
-    #[arg(long, value_name = "P")]
+    #[arg(short = 't', long, value_name = "P", help_heading = "Model")]
     threshold: Option<String>,
     /// With --cv: calibrate each fold's model on its own training part (as `train
     /// --calibrate` does), so that the probabilities are those of calibrated models.
-    #[arg(long, requires = "cv")]
+    #[arg(long, requires = "cv", help_heading = "Training")]
     calibrate: bool,
     #[command(flatten)]
     opts: TrainOpts,
 }
 
+/// Per label: precision, recall, F1 and support, as CSV.
+fn write_csv(out: &mut impl Write, r: &Report, header: bool) -> anyhow::Result<()> {
+    let mut w = super::csv_writer(out);
+    if header {
+        w.write_record(["label", "precision", "recall", "f1", "support"])?;
+    }
+    for l in &r.per_label {
+        w.write_record([
+            l.label.clone(),
+            format!("{:.4}", l.precision),
+            format!("{:.4}", l.recall),
+            format!("{:.4}", l.f1),
+            l.support.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let examples = args.data.load()?;
+    let format = args.output.format();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.cv {
         None => {
             let model = args.model.load()?;
+            let identity = args.model.identity(&model);
             let threshold = resolve_threshold(args.threshold.as_deref(), Some(&model))?;
             let clf = Classifier::from_model(model);
             let (r, pr, probs) = clf.evaluate(&examples);
             let labels = clf.labels();
             let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
             let ab = threshold.map(|t| Abstention::new(labels, &probs, &truth, t));
-            if args.json {
-                writeln!(out, "{}", report_json(&r, &pr, ab.as_ref(), None))?;
+            if format == Format::Json {
+                let doc = super::stamped(report_json(&r, &pr, ab.as_ref(), None), Some(identity));
+                writeln!(out, "{doc}")?;
+            } else if format == Format::Csv {
+                write_csv(&mut out, &r, !args.output.no_header)?;
             } else {
                 writeln!(out, "sentences:         {}", r.n)?;
                 writeln!(out, "accuracy:          {:.4}", r.accuracy)?;
@@ -76,17 +109,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+            let bar = super::progress(0, &format!("{k}-fold cross-validation"));
             let cv = cross_validate(&examples, &settings, k, args.seed)?;
+            bar.set_message("out-of-fold probabilities");
             let oof = if args.calibrate {
                 out_of_fold_calibrated(&examples, &settings, k, args.seed, k)?
             } else {
                 out_of_fold(&examples, &settings, k, args.seed)?
             };
+            bar.finish_and_clear();
             let probs = oof.probabilities(1.0);
             let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
             let pr = ProbabilityReport::new(&oof.labels, &probs, &truth);
             let ab = threshold.map(|t| Abstention::new(&oof.labels, &probs, &truth, t));
-            if args.json {
+            if format == Format::Csv {
+                write_csv(&mut out, &cv.pooled, !args.output.no_header)?;
+            } else if format == Format::Json {
                 let extra = json!({
                     "k": k,
                     "seed": args.seed,
@@ -96,11 +134,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "macro_f1": cv.macro_f1(),
                     "polarity_accuracy": cv.polarity_accuracy(),
                 });
-                writeln!(
-                    out,
-                    "{}",
-                    report_json(&cv.pooled, &pr, ab.as_ref(), Some((&cv, extra)))
-                )?;
+                // no model file: the identity is that of the settings cross-validated
+                let identity = json!({
+                    "path": null,
+                    "crc32": null,
+                    "settings": settings_flags(settings.get()),
+                    "calibrated": args.calibrate,
+                });
+                let doc = super::stamped(
+                    report_json(&cv.pooled, &pr, ab.as_ref(), Some((&cv, extra))),
+                    Some(identity),
+                );
+                writeln!(out, "{doc}")?;
             } else {
                 let show = |s: Spread| format!("{:.4} ± {:.4}", s.mean, s.std);
                 writeln!(

@@ -4,10 +4,19 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub const AFTER: &str = "\
+Examples:
+  claimscan merge -o all.model shard1.model shard2.model
+  claimscan merge -o all.model shards/*.model
+  ls shards/*.model | xargs claimscan merge -q -o all.model
+
+Exit codes: 0 model written, 2 usage or input error (models of different settings, a
+damaged model; the output file is then untouched).";
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Where to write the merged model.
-    #[arg(long, value_name = "MODEL")]
+    #[arg(short = 'o', long, value_name = "MODEL", help_heading = "Output")]
     out: PathBuf,
     /// Models trained with the same settings on disjoint shards.
     #[arg(value_name = "MODEL", required = true)]
@@ -33,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let merged = claimscan::model::merge(&models).context("cannot merge")?;
     claimscan::persist::save(&merged, &args.out)?;
-    crate::cmd::say!(
+    super::note!(
         "merged {} models: {} rows, {} classes, {} features; wrote {}",
         models.len(),
         merged.training_rows(),

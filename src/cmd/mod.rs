@@ -3,9 +3,11 @@
 mod bench;
 mod eval;
 mod info;
+pub mod input;
 mod merge;
 mod pipeline;
 mod predict;
+mod shell;
 pub use predict::{IN_FLIGHT, STOP};
 mod report;
 mod train;
@@ -27,14 +29,149 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// [`say!`] without the line end (progress lines).
-macro_rules! say_part {
+/// An informational message on stderr (what was written, which threshold applies): silenced
+/// by `-q/--quiet`. Warnings and errors use [`say!`] and always show.
+macro_rules! note {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        if !$crate::cmd::quiet() {
+            $crate::cmd::say!($($arg)*);
+        }
     }};
 }
-pub(crate) use say_part;
+pub(crate) use note;
+
+/// `-q/--quiet` was given.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether informational messages and progress bars are silenced.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets `-q/--quiet`.
+pub fn set_quiet(q: bool) {
+    QUIET.store(q, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and `--quiet` is not
+/// given (otherwise hidden: nothing is written). `len` 0: a spinner.
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = if len == 0 {
+        indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .expect("valid template"),
+        )
+    } else {
+        indicatif::ProgressBar::new(len).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} [{elapsed} elapsed, ETA {eta}]",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        )
+    };
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Output format of the subcommands that print results (other than `predict`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// aligned text for people
+    Text,
+    /// one JSON object per line, with the claimscan version and the model's identity
+    Json,
+    /// CSV with a header row (`--no-header` to drop it)
+    Csv,
+}
+
+/// `-f/--format`, `--json` and `--no-header`, shared by `report`, `eval`, `info`, `tune`
+/// and `bench`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(
+        short = 'f',
+        long,
+        value_enum,
+        default_value = "text",
+        help_heading = "Output"
+    )]
+    pub format: Format,
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format", help_heading = "Output")]
+    pub json: bool,
+    /// With --format csv: no header row.
+    #[arg(long, help_heading = "Output")]
+    pub no_header: bool,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// A CSV writer on `out` (one record per line, `\n` line ends).
+pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// The identity of a model, carried by every JSON document: where it comes from, the
+/// CRC-32 of its body (as in its file's header line) and the `train` flags of its settings.
+pub fn model_identity(path: Option<&Path>, model: &Model) -> serde_json::Value {
+    let head: Vec<u8> = match path {
+        None => claimscan::EMBEDDED_MODEL
+            .iter()
+            .take(128)
+            .copied()
+            .collect(),
+        Some(p) => {
+            use std::io::Read;
+            let mut b = Vec::new();
+            let _ = std::fs::File::open(p).map(|f| f.take(128).read_to_end(&mut b));
+            b
+        }
+    };
+    let crc = head
+        .split(|&b| b == b'\n')
+        .next()
+        .and_then(|l| std::str::from_utf8(l).ok())
+        .and_then(|l| l.split(' ').nth(3))
+        .map(str::to_string);
+    serde_json::json!({
+        "path": path.map_or("embedded".to_string(), |p| p.display().to_string()),
+        "crc32": crc,
+        "settings": settings_flags(&model.settings),
+        "calibrated": model.calibration.is_some(),
+    })
+}
+
+/// `doc` (a JSON object) with the claimscan version and, if given, the model's identity
+/// (see [`model_identity`]) added.
+pub fn stamped(
+    mut doc: serde_json::Value,
+    identity: Option<serde_json::Value>,
+) -> serde_json::Value {
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("claimscan".into(), env!("CARGO_PKG_VERSION").into());
+        if let Some(m) = identity {
+            o.insert("model".into(), m);
+        }
+    }
+    doc
+}
 
 /// The most worker threads a command starts: four per core.
 pub fn max_threads() -> usize {
@@ -112,21 +249,36 @@ pub fn guard_std_fds() -> Result<(), String> {
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Train a model from a labelled CSV file.
+    #[command(after_long_help = train::AFTER)]
     Train(train::Args),
     /// Classify text, one sentence per line, from files or stdin.
+    #[command(after_long_help = predict::AFTER)]
     Predict(predict::Args),
-    /// Describe a model: labels, vocabulary, settings.
+    /// Describe a model: labels, vocabulary, settings, identity.
+    #[command(after_long_help = info::AFTER)]
     Info(info::Args),
     /// Measure a model on labelled data, or cross-validate training settings.
+    #[command(after_long_help = eval::AFTER)]
     Eval(eval::Args),
     /// Search training settings by cross-validation.
+    #[command(after_long_help = tune::AFTER)]
     Tune(tune::Args),
     /// Measure classification throughput, single-threaded and on all cores.
+    #[command(after_long_help = bench::AFTER)]
     Bench(bench::Args),
     /// Combine models trained on disjoint shards into one.
+    #[command(after_long_help = merge::AFTER)]
     Merge(merge::Args),
-    /// Summarise the claims of whole documents, as text or a self-contained HTML page.
+    /// Summarise the claims of whole documents (files or folders), as text, JSON, CSV or
+    /// a self-contained HTML page.
+    #[command(after_long_help = report::AFTER)]
     Report(report::Args),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_long_help = shell::AFTER_COMPLETIONS)]
+    Completions(shell::CompletionArgs),
+    /// Print the man page (roff) of claimscan.
+    #[command(after_long_help = shell::AFTER_MAN)]
+    Man,
 }
 
 /// Runs one subcommand.
@@ -140,6 +292,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => bench::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Report(a) => report::run(a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man => shell::man(),
     }
 }
 
@@ -165,8 +319,9 @@ pub fn load_model(path: Option<&Path>) -> anyhow::Result<Model> {
 /// `--model`, shared by the commands that use a model.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArg {
-    /// Model file (default: the model embedded in the binary, trained on corpus/claims.csv).
-    #[arg(long, value_name = "MODEL")]
+    /// Model file (default: the model embedded in the binary, trained on corpus/claims.csv:
+    /// English sentences about AI).
+    #[arg(short = 'm', long, value_name = "MODEL", help_heading = "Model")]
     pub model: Option<PathBuf>,
 }
 
@@ -174,22 +329,43 @@ impl ModelArg {
     pub fn load(&self) -> anyhow::Result<Model> {
         load_model(self.model.as_deref())
     }
+
+    /// The model's identity (see [`model_identity`]).
+    pub fn identity(&self, model: &Model) -> serde_json::Value {
+        model_identity(self.model.as_deref(), model)
+    }
 }
 
 /// Where the training data is and how to read it.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DataArgs {
-    /// Labelled CSV file with a header row.
-    #[arg(long, value_name = "FILE.csv")]
+    /// Labelled CSV file with a header row (`-`: stdin).
+    #[arg(long, value_name = "FILE.csv", help_heading = "Input")]
     pub data: PathBuf,
     /// Column holding the sentence.
-    #[arg(long, default_value = "text", value_name = "NAME")]
+    #[arg(
+        long,
+        default_value = "text",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
     pub text_column: String,
     /// Column holding the label.
-    #[arg(long, default_value = "label", value_name = "NAME")]
+    #[arg(
+        long,
+        default_value = "label",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
     pub label_column: String,
     /// Field delimiter: one character, or `tab`.
-    #[arg(long, default_value = ",", value_name = "CHAR")]
+    #[arg(
+        short = 'd',
+        long,
+        default_value = ",",
+        value_name = "CHAR",
+        help_heading = "Input"
+    )]
     pub delimiter: String,
 }
 
@@ -201,12 +377,20 @@ impl DataArgs {
             label_column: self.label_column.clone(),
             delimiter: claimscan::corpus::parse_delimiter(&self.delimiter)?,
         };
-        Ok(claimscan::corpus::load(&self.data, &opts)?)
+        // stdin for `-`; UTF-16 with a byte-order mark transcoded, like every input
+        let input = input::open(&self.data)?;
+        let name = PathBuf::from(input::name(&self.data));
+        Ok(claimscan::corpus::read(
+            std::io::BufReader::new(input.reader),
+            &name,
+            &opts,
+        )?)
     }
 }
 
 /// Training options, shared by `train`, `eval --cv` and `tune`.
 #[derive(clap::Args, Clone, Debug)]
+#[command(next_help_heading = "Training")]
 pub struct TrainOpts {
     /// Additive smoothing (> 0); 1 won the cross-validated search on the corpus.
     #[arg(long, default_value_t = 1.0)]

@@ -1,12 +1,47 @@
-//! `claimscan report`: per-document summary of risk and reward claims, as text or HTML.
+//! `claimscan report`: per-document summary of risk and reward claims, as text, JSON, CSV
+//! or HTML.
 
-use super::ModelArg;
-use anyhow::Context;
-use claimscan::report::to_html;
+use super::{input, Format, ModelArg, OutputArgs};
+use claimscan::report::{to_html, DocReport};
+use claimscan::split::Mode;
 use claimscan::Classifier;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// How `report` cuts documents into sentences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// join lines into paragraphs (up to a blank line, list item or heading), rejoin words
+    /// hyphenated at line ends, then split sentences: for hard-wrapped text
+    Paragraphs,
+    /// split each line into sentences (a sentence never spans lines)
+    Sentences,
+    /// each line is one sentence
+    Lines,
+}
+
+impl From<Split> for Mode {
+    fn from(s: Split) -> Mode {
+        match s {
+            Split::Paragraphs => Mode::Paragraphs,
+            Split::Sentences => Mode::Sentences,
+            Split::Lines => Mode::Lines,
+        }
+    }
+}
+
+pub const AFTER: &str = "\
+Examples:
+  claimscan report article.txt                    summary of one document
+  claimscan report -f json --glob '*.text' docs/  one JSON line per document of a folder
+  pdftotext paper.pdf - | claimscan report --html paper.html
+                                                  a PDF turned into text, and an HTML page
+
+Headings (short lines without a full stop, Markdown # lines) are left out of the
+sentences, and list markers (\u{2022}, -, 1.) out of the sentence text.
+
+Exit codes: 0 report written, 1 no sentences in the input, 2 usage or input error.";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,15 +49,34 @@ pub struct Args {
     model: ModelArg,
     /// Label a sentence `neutral` when its best probability is below P. Default: the
     /// model's recommended threshold (`model`), if it has one; `none`: no threshold.
-    #[arg(long, value_name = "P|model|none", default_value = "model")]
+    #[arg(
+        short = 't',
+        long,
+        value_name = "P|model|none",
+        default_value = "model",
+        help_heading = "Model"
+    )]
     threshold: String,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Also write one self-contained HTML page with every sentence highlighted.
-    #[arg(long, value_name = "OUT.html")]
+    #[arg(long, value_name = "OUT.html", help_heading = "Output")]
     html: Option<PathBuf>,
-    /// Documents (plain text; default or `-`: stdin).
-    #[arg(value_name = "FILE")]
+    /// How documents are cut into sentences.
+    #[arg(long, value_enum, default_value = "paragraphs", help_heading = "Input")]
+    split: Split,
+    /// In folders, read the files whose name matches this pattern (`*` and `?`) instead of
+    /// `*.txt` and `*.md`.
+    #[arg(long, value_name = "PATTERN", help_heading = "Input")]
+    glob: Option<String>,
+    /// Documents: plain-text files, or folders (walked in sorted order); default or `-`:
+    /// stdin.
+    #[arg(value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
 }
+
+/// Inputs larger than this (in all) get a progress bar on a terminal.
+const LARGE_INPUT: u64 = 4 << 20;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args.model.load()?;
@@ -31,19 +85,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "model" => model.calibration.as_ref().map(|c| c.threshold),
         p => super::resolve_threshold(Some(p), Some(&model))?,
     };
-    match threshold {
-        Some(t) if args.threshold == "model" => crate::cmd::say!(
-            "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
-        ),
-        Some(t) => crate::cmd::say!("claimscan: threshold {t:.2}"),
-        None => {}
-    }
-    let clf = Classifier::from_model(model.clone()).with_threshold(threshold);
-    let inputs = if args.files.is_empty() {
+    let format = args.output.format();
+    let identity = args.model.identity(&model);
+    let clf = Classifier::from_model(model).with_threshold(threshold);
+    let given = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
         args.files.clone()
     };
+    let inputs = input::expand(&given, args.glob.as_deref())?;
     if let Some(html) = &args.html {
         if let Some(input) = inputs
             .iter()
@@ -56,45 +106,79 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = if total > LARGE_INPUT || inputs.len() > 20 {
+        super::progress(inputs.len() as u64, "documents")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mode = Mode::from(args.split);
     let mut docs = Vec::new();
     for path in &inputs {
-        let mut bytes = Vec::new();
-        if path.as_os_str() == "-" {
-            super::stdin()?.read_to_end(&mut bytes).context("stdin")?;
-        } else {
-            bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+        let (text, bad) = input::read_text(path)?;
+        let name = input::name(path);
+        if bad > 0 {
+            bar.suspend(|| {
+                super::say!(
+                    "claimscan: warning: {name}: {bad} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)"
+                )
+            });
         }
-        let text = String::from_utf8_lossy(&bytes);
-        if let std::borrow::Cow::Owned(_) = text {
-            let bad = bytes
-                .split(|&b| b == b'\n')
-                .filter(|l| std::str::from_utf8(l).is_err())
-                .count();
-            super::say!(
-                "claimscan: warning: {}: {bad} lines had invalid UTF-8 (bad bytes replaced by U+FFFD)",
-                path.display()
-            );
+        if mode == Mode::Sentences {
+            if let Some((breaks, lines)) = claimscan::split::hard_wrapped(&text) {
+                bar.suspend(|| {
+                    super::note!(
+                        "claimscan: note: {name} looks hard-wrapped ({breaks} of {lines} lines end in the middle of a sentence): --split paragraphs joins them"
+                    )
+                });
+            }
         }
-        let name = if path.as_os_str() == "-" {
-            "stdin".to_string()
-        } else {
-            path.display().to_string()
-        };
-        docs.push(clf.report(&name, &text));
+        docs.push(DocReport::build(
+            &name,
+            &text,
+            clf.scorer(),
+            threshold,
+            mode,
+        ));
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     if docs.iter().all(|d| d.claims.is_empty()) {
-        crate::cmd::say!("claimscan: no sentences in the input");
+        super::say!("claimscan: no sentences in the input");
         return Ok(ExitCode::from(1));
+    }
+    match threshold {
+        Some(t) if args.threshold == "model" => super::note!(
+            "claimscan: threshold {t:.2} (the model's recommended one): sentences less sure than that count as neutral; --threshold none to turn it off"
+        ),
+        Some(t) => super::note!("claimscan: threshold {t:.2}"),
+        None => {}
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for d in &docs {
-        writeln!(out, "{}", d.to_text())?;
+    match format {
+        Format::Text => {
+            for d in &docs {
+                writeln!(out, "{}", d.to_text())?;
+            }
+        }
+        Format::Json => {
+            for d in &docs {
+                let j = super::stamped(d.to_json(), Some(identity.clone()));
+                serde_json::to_writer(&mut out, &j)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Csv => DocReport::write_csv(&docs, !args.output.no_header, &mut out)?,
     }
     out.flush()?;
     if let Some(html) = &args.html {
         claimscan::persist::write_atomic(html, to_html(&docs, "claimscan report").as_bytes())?;
-        crate::cmd::say!("wrote {}", html.display());
+        super::note!("wrote {}", html.display());
     }
     Ok(ExitCode::SUCCESS)
 }
