@@ -2,6 +2,8 @@
 //! chooses exit codes: 0 success, 1 nothing to do, 2 usage or input error.
 
 mod cmd;
+#[cfg(feature = "server")]
+mod server;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -7,6 +7,8 @@ mod merge;
 mod predict;
 pub use predict::{BUSY, STOP};
 mod report;
+#[cfg(feature = "server")]
+mod serve;
 mod train;
 mod tune;
 
@@ -126,6 +128,9 @@ pub enum Command {
     Merge(merge::Args),
     /// Summarise the claims of whole documents, as text or a self-contained HTML page.
     Report(report::Args),
+    /// Serve the JSON API and the web app over HTTP (loopback only by default).
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// Runs one subcommand.
@@ -139,6 +144,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => bench::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Report(a) => report::run(a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::run(a),
     }
 }
 

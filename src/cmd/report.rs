@@ -2,7 +2,7 @@
 
 use super::ModelArg;
 use anyhow::Context;
-use claimscan::report::to_html;
+use claimscan::report_html::{to_html, HtmlOptions};
 use claimscan::Classifier;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -93,7 +93,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if let Some(html) = &args.html {
-        claimscan::persist::write_atomic(html, to_html(&docs, "claimscan report").as_bytes())?;
+        let card = claimscan::card::ModelCard::of_loaded(args.model.model.as_deref(), &model)?;
+        let opts = HtmlOptions {
+            card: Some(&card),
+            threshold,
+            threshold_is_models: args.threshold == "model",
+        };
+        claimscan::persist::write_atomic(html, to_html(&docs, &opts).as_bytes())?;
         crate::cmd::say!("wrote {}", html.display());
     }
     Ok(ExitCode::SUCCESS)
