@@ -522,7 +522,14 @@ fn methods(h: &mut String, opts: &HtmlOptions) {
                             escape(file_name(file)),
                         );
                     }
-                    h.push_str(". About one sentence in ten is labelled wrongly, more often on text unlike the training data.</p>\n");
+                    let accs = m.heldout.iter().map(|h| h.2).chain([m.cv_accuracy]);
+                    let (lo, hi) = accs.fold((1.0f64, 0.0f64), |(lo, hi), a| (lo.min(a), hi.max(a)));
+                    let _ = writeln!(
+                        h,
+                        ". So {:.0} to {:.0} labels in a hundred were wrong in these measurements, and more can be on text unlike the training data.</p>",
+                        100.0 * (1.0 - hi),
+                        100.0 * (1.0 - lo)
+                    );
                 }
                 None => h.push_str(
                     "<p>The accuracy of this model has not been measured here: run <code>claimscan eval</code> on labelled data you trust.</p>\n",

@@ -184,6 +184,18 @@ pub fn request(
     let mut raw = Vec::new();
     let mut buf = [0u8; 65536];
     loop {
+        // done at the end of the stream, or once Content-Length bytes of body are in (some
+        // servers, such as Chromium's DevTools, keep the connection open)
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if len.is_some_and(|n| raw.len() >= end + 4 + n) {
+                break;
+            }
+        }
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
