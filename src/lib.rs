@@ -19,6 +19,7 @@
 //! ```
 
 pub mod calibrate;
+pub mod card;
 pub mod classifier;
 pub mod corpus;
 pub mod cv;
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod report;
+pub mod report_html;
 pub mod scorer;
 pub mod split;
 pub mod text;

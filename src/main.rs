@@ -2,6 +2,8 @@
 //! chooses exit codes: 0 success, 1 nothing to do, 2 usage or input error.
 
 mod cmd;
+#[cfg(feature = "server")]
+mod server;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -64,7 +66,9 @@ fn install_signal_cleanup() {
                 use std::sync::atomic::Ordering;
                 cmd::STOP.store(sig, Ordering::SeqCst);
                 // `predict` holding lines it has read writes them, then exits itself
-                if cmd::IN_FLIGHT.load(Ordering::SeqCst) == 0 {
+                if cmd::IN_FLIGHT.load(Ordering::SeqCst) == 0
+                    && !cmd::SELF_STOPPING.load(Ordering::SeqCst)
+                {
                     claimscan::persist::remove_pending();
                     std::process::exit(128 + sig);
                 }

@@ -9,7 +9,13 @@ mod pipeline;
 mod predict;
 mod shell;
 pub use predict::{IN_FLIGHT, STOP};
+
+/// Set by a subcommand that handles SIGINT and SIGTERM itself (`serve` shuts down
+/// gracefully): the clean-up thread then only records the signal.
+pub static SELF_STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 mod report;
+#[cfg(feature = "server")]
+mod serve;
 mod train;
 mod tune;
 
@@ -279,6 +285,9 @@ pub enum Command {
     /// Print the man page (roff) of claimscan.
     #[command(after_long_help = shell::AFTER_MAN)]
     Man,
+    /// Serve the JSON API and the web app over HTTP (loopback only by default).
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// Runs one subcommand.
@@ -294,6 +303,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Report(a) => report::run(a),
         Command::Completions(a) => shell::completions(a),
         Command::Man => shell::man(),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::run(a),
     }
 }
 

@@ -2,7 +2,8 @@
 //! or HTML.
 
 use super::{input, Format, ModelArg, OutputArgs};
-use claimscan::report::{to_html, DocReport};
+use claimscan::report::DocReport;
+use claimscan::report_html::{to_html, HtmlOptions};
 use claimscan::split::Mode;
 use claimscan::Classifier;
 use std::io::Write;
@@ -177,7 +178,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if let Some(html) = &args.html {
-        claimscan::persist::write_atomic(html, to_html(&docs, "claimscan report").as_bytes())?;
+        let card = claimscan::card::ModelCard::of_loaded(args.model.model.as_deref(), clf.model())?;
+        let opts = HtmlOptions {
+            card: Some(&card),
+            threshold,
+            threshold_is_models: args.threshold == "model",
+        };
+        claimscan::persist::write_atomic(html, to_html(&docs, &opts).as_bytes())?;
         super::note!("wrote {}", html.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,8 @@
 //! Helpers that hide the process plumbing of end-to-end tests.
 #![allow(dead_code)]
 
+pub mod http;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
