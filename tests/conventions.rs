@@ -739,6 +739,45 @@ fn quiet_silences_information_but_not_warnings() {
     assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
 }
 
+/// Runs `claimscan args` on a pseudo-terminal (util-linux `script`); returns what the
+/// terminal showed, or None if `script` is missing.
+fn on_terminal(args: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("claimscan");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn tune_draws_its_progress_on_a_terminal_unless_quiet() {
+    let golden = fixture("golden.csv");
+    let args = format!("tune --data {} --cv 2 -k 1 -f csv", golden.display());
+    let Some(shown) = on_terminal(&args) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have script (util-linux)"
+        );
+        eprintln!("skipped: script (util-linux) is not installed");
+        return;
+    };
+    assert!(shown.contains("stage 1, "), "{shown}");
+    assert!(shown.contains("stage 2, "), "{shown}");
+    assert!(shown.contains("best macro-F1 0."), "{shown}");
+    assert!(shown.contains(" ETA "), "{shown}");
+    assert!(shown.contains("rank,stage,macro_f1"), "{shown}");
+    let quiet = on_terminal(&format!("-q {args}")).unwrap();
+    assert!(!quiet.contains("stage 1"), "{quiet}");
+    assert!(quiet.contains("rank,stage,macro_f1"), "{quiet}");
+}
+
 // ---- 7. flags, help, completions, man ------------------------------------------------------
 
 #[test]
