@@ -390,6 +390,26 @@ fn report_on_a_hard_wrapped_article_matches_the_unwrapped_one() {
     assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{err}");
     let (_, _, err) = run(&["predict", "--split", "sentences"], wrapped.clone());
     assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{err}");
+    // once per run, however many documents look so
+    let dir = tempfile::tempdir().unwrap();
+    let (w1, w2) = (dir.path().join("w1.txt"), dir.path().join("w2.txt"));
+    std::fs::write(&w1, &wrapped).unwrap();
+    std::fs::write(&w2, &wrapped).unwrap();
+    for cmd in ["report", "predict"] {
+        let (code, _, err) = run(
+            &[
+                cmd,
+                "--split",
+                "sentences",
+                w1.to_str().unwrap(),
+                w2.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(code, 0);
+        assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{cmd}: {err}");
+        assert!(err.contains("w1.txt looks hard-wrapped"), "{err}");
+    }
     let (_, _, err) = run(&["predict", "--split", "sentences"], article.clone());
     assert!(!err.contains("hard-wrapped"), "{err}");
     // predict --split paragraphs gives the sentences of the unwrapped text
