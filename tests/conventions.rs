@@ -142,6 +142,9 @@ fn report_walks_folders_in_sorted_order() {
     std::fs::write(d.join("sub/c.txt"), "Scammers clone voices.\n").unwrap();
     std::fs::write(d.join("notes.csv"), "text\nnot read\n").unwrap();
     std::fs::write(d.join(".hidden.txt"), "not read either.\n").unwrap();
+    // a link back to the folder itself is not followed; a link to a file is read
+    std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("b.txt"), d.join("sub/link.txt")).unwrap();
     let (code, out, err) = run(&["report", "-f", "json", d.to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     let paths: Vec<String> = json_lines(&out)
@@ -152,7 +155,7 @@ fn report_walks_folders_in_sorted_order() {
         .iter()
         .map(|p| p.strip_prefix(d.to_str().unwrap()).unwrap())
         .collect();
-    assert_eq!(rel, ["/a.md", "/b.txt", "/sub/c.txt"]);
+    assert_eq!(rel, ["/a.md", "/b.txt", "/sub/c.txt", "/sub/link.txt"]);
     // --glob picks other files
     let (code, out, err) = run(
         &[
