@@ -485,6 +485,37 @@ fn report_leaves_headings_and_list_markers_out_and_shows_its_threshold() {
     let high = &json_lines(&high)[0];
     assert_eq!(high["threshold"], 0.99);
     assert!(high["risk_claims"].as_u64() < r["risk_claims"].as_u64());
+    // a text that is all "headings" (a sentence without a full stop) is sentences; with
+    // --split lines every line is one
+    let (code, out, _) = run(
+        &["report", "-f", "json"],
+        "Open models let scammers clone voices
+",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json_lines(&out)[0]["sentences"], 1);
+    let (_, out, _) = run(
+        &[
+            "report",
+            "-f",
+            "json",
+            "--split",
+            "lines",
+            article.to_str().unwrap(),
+        ],
+        "",
+    );
+    let lines = &json_lines(&out)[0];
+    let non_blank = std::fs::read_to_string(&article)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(
+        lines["sentences"], non_blank,
+        "one per non-blank line, headings included"
+    );
+    assert!(lines["headings"].as_array().unwrap().is_empty());
     // a list item's line and offset point past its marker
     let c = r["claims"]
         .as_array()
