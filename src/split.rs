@@ -103,9 +103,10 @@ pub fn document_sentences(blocks: &[Block], mode: Mode) -> Vec<(usize, usize, &s
 }
 
 /// Cuts `text` into blocks (see [`Block`]): one per line for `Lines` and `Sentences`, one per
-/// paragraph for `Paragraphs`. Headings are marked in every mode: a Markdown `#` line, or a
-/// short line (at most 12 words) with no sentence punctuation at its end that stands alone
-/// or is clearly shorter than the text after it. A list item is never a heading.
+/// paragraph for `Paragraphs`. Headings are marked (except in `Lines`, where every line is a
+/// sentence): a Markdown `#` line, or a short line (at most 12 words) with no sentence
+/// punctuation at its end that stands alone or is clearly shorter than the text after it.
+/// A list item is never a heading, and a text made only of headings has none.
 pub fn blocks(text: &str, mode: Mode) -> Vec<Block> {
     let lines: Vec<&str> = text.lines().collect();
     let next_text = |i: usize| lines.get(i + 1).map(|l| l.trim()).filter(|l| !l.is_empty());
@@ -115,11 +116,12 @@ pub fn blocks(text: &str, mode: Mode) -> Vec<Block> {
             let t = line.trim();
             out.push(Block {
                 text: line.to_string(),
-                heading: !t.is_empty() && is_heading(t, next_text(i), 0),
+                // with one sentence per line, every line is a sentence
+                heading: mode == Mode::Sentences && !t.is_empty() && is_heading(t, next_text(i), 0),
                 map: vec![(0, i, 0)],
             });
         }
-        return out;
+        return unmark_if_all_headings(out);
     }
     let mut cur: Option<Block> = None;
     let mut widest = 0usize;
@@ -165,7 +167,19 @@ pub fn blocks(text: &str, mode: Mode) -> Vec<Block> {
         }
     }
     out.extend(cur);
-    out
+    unmark_if_all_headings(out)
+}
+
+/// A text made only of "headings" (one short line without a full stop, a list of
+/// headlines) is text: its lines are sentences.
+fn unmark_if_all_headings(mut blocks: Vec<Block>) -> Vec<Block> {
+    let text = |b: &Block| !b.text.trim().is_empty();
+    if blocks.iter().filter(|b| text(b)).all(|b| b.heading) {
+        for b in &mut blocks {
+            b.heading = false;
+        }
+    }
+    blocks
 }
 
 /// Whether `text` ends with a word broken by a hyphen ("know-"), not a dash or a lone hyphen.
@@ -371,6 +385,24 @@ mod tests {
     }
 
     #[test]
+    fn a_text_of_headings_only_has_none_and_lines_mode_has_none() {
+        assert_eq!(
+            para("Open models cut costs"),
+            [(false, "Open models cut costs".to_string())]
+        );
+        let b = blocks(
+            "Costs fall\nAttackers abuse open models to write malware at scale.\n",
+            Mode::Lines,
+        );
+        assert!(b.iter().all(|b| !b.heading));
+        let b = blocks(
+            "Costs fall\n\nAttackers abuse open models to write malware at scale.\n",
+            Mode::Sentences,
+        );
+        assert!(b[0].heading && !b[2].heading);
+    }
+
+    #[test]
     fn list_markers() {
         assert_eq!(list_marker_len("\u{2022} Hospitals run it."), 4);
         assert_eq!(list_marker_len("12) Costs fall."), 4);
@@ -394,9 +426,13 @@ mod tests {
         let b = blocks(text, Mode::Paragraphs);
         let s = document_sentences(&b, Mode::Paragraphs);
         assert_eq!(s, [(1, 0, "Attackers abuse them."), (1, 22, "Costs fall.")]);
+        // with one sentence per line, the heading is a sentence too
         let b = blocks(text, Mode::Lines);
         let s = document_sentences(&b, Mode::Lines);
-        assert_eq!(s, [(2, 0, "Attackers abuse them. Costs fall.")]);
+        assert_eq!(
+            s,
+            [(0, 0, "Risks"), (2, 0, "Attackers abuse them. Costs fall.")]
+        );
     }
 
     #[test]

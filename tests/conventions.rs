@@ -142,6 +142,9 @@ fn report_walks_folders_in_sorted_order() {
     std::fs::write(d.join("sub/c.txt"), "Scammers clone voices.\n").unwrap();
     std::fs::write(d.join("notes.csv"), "text\nnot read\n").unwrap();
     std::fs::write(d.join(".hidden.txt"), "not read either.\n").unwrap();
+    // a link back to the folder itself is not followed; a link to a file is read
+    std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("b.txt"), d.join("sub/link.txt")).unwrap();
     let (code, out, err) = run(&["report", "-f", "json", d.to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     let paths: Vec<String> = json_lines(&out)
@@ -152,7 +155,7 @@ fn report_walks_folders_in_sorted_order() {
         .iter()
         .map(|p| p.strip_prefix(d.to_str().unwrap()).unwrap())
         .collect();
-    assert_eq!(rel, ["/a.md", "/b.txt", "/sub/c.txt"]);
+    assert_eq!(rel, ["/a.md", "/b.txt", "/sub/c.txt", "/sub/link.txt"]);
     // --glob picks other files
     let (code, out, err) = run(
         &[
@@ -390,6 +393,26 @@ fn report_on_a_hard_wrapped_article_matches_the_unwrapped_one() {
     assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{err}");
     let (_, _, err) = run(&["predict", "--split", "sentences"], wrapped.clone());
     assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{err}");
+    // once per run, however many documents look so
+    let dir = tempfile::tempdir().unwrap();
+    let (w1, w2) = (dir.path().join("w1.txt"), dir.path().join("w2.txt"));
+    std::fs::write(&w1, &wrapped).unwrap();
+    std::fs::write(&w2, &wrapped).unwrap();
+    for cmd in ["report", "predict"] {
+        let (code, _, err) = run(
+            &[
+                cmd,
+                "--split",
+                "sentences",
+                w1.to_str().unwrap(),
+                w2.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(code, 0);
+        assert_eq!(err.matches("looks hard-wrapped").count(), 1, "{cmd}: {err}");
+        assert!(err.contains("w1.txt looks hard-wrapped"), "{err}");
+    }
     let (_, _, err) = run(&["predict", "--split", "sentences"], article.clone());
     assert!(!err.contains("hard-wrapped"), "{err}");
     // predict --split paragraphs gives the sentences of the unwrapped text
@@ -462,6 +485,37 @@ fn report_leaves_headings_and_list_markers_out_and_shows_its_threshold() {
     let high = &json_lines(&high)[0];
     assert_eq!(high["threshold"], 0.99);
     assert!(high["risk_claims"].as_u64() < r["risk_claims"].as_u64());
+    // a text that is all "headings" (a sentence without a full stop) is sentences; with
+    // --split lines every line is one
+    let (code, out, _) = run(
+        &["report", "-f", "json"],
+        "Open models let scammers clone voices
+",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json_lines(&out)[0]["sentences"], 1);
+    let (_, out, _) = run(
+        &[
+            "report",
+            "-f",
+            "json",
+            "--split",
+            "lines",
+            article.to_str().unwrap(),
+        ],
+        "",
+    );
+    let lines = &json_lines(&out)[0];
+    let non_blank = std::fs::read_to_string(&article)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(
+        lines["sentences"], non_blank,
+        "one per non-blank line, headings included"
+    );
+    assert!(lines["headings"].as_array().unwrap().is_empty());
     // a list item's line and offset point past its marker
     let c = r["claims"]
         .as_array()
@@ -737,6 +791,45 @@ fn quiet_silences_information_but_not_warnings() {
         "",
     );
     assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
+}
+
+/// Runs `claimscan args` on a pseudo-terminal (util-linux `script`); returns what the
+/// terminal showed, or None if `script` is missing.
+fn on_terminal(args: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("claimscan");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn tune_draws_its_progress_on_a_terminal_unless_quiet() {
+    let golden = fixture("golden.csv");
+    let args = format!("tune --data {} --cv 2 -k 1 -f csv", golden.display());
+    let Some(shown) = on_terminal(&args) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have script (util-linux)"
+        );
+        eprintln!("skipped: script (util-linux) is not installed");
+        return;
+    };
+    assert!(shown.contains("stage 1, "), "{shown}");
+    assert!(shown.contains("stage 2, "), "{shown}");
+    assert!(shown.contains("best macro-F1 0."), "{shown}");
+    assert!(shown.contains(" ETA "), "{shown}");
+    assert!(shown.contains("rank,stage,macro_f1"), "{shown}");
+    let quiet = on_terminal(&format!("-q {args}")).unwrap();
+    assert!(!quiet.contains("stage 1"), "{quiet}");
+    assert!(quiet.contains("rank,stage,macro_f1"), "{quiet}");
 }
 
 // ---- 7. flags, help, completions, man ------------------------------------------------------

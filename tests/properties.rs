@@ -137,15 +137,41 @@ fn scratch_feats(s: &Scorer, text: &str, scratch: &mut Scratch) -> Vec<u32> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
+    /// Arbitrary bytes: one output line per input line, or, for input that is mostly not
+    /// UTF-8 (issue 16: an error, not garbage labels), exit 2 with one line on stderr and
+    /// nothing on stdout.
     #[test]
     fn binary_writes_one_line_per_input_line(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..80), 1..40)) {
-        let mut input = Vec::new();
-        for l in &lines {
-            input.extend(l.iter().copied().filter(|&b| b != b'\n'));
-            input.push(b'\n');
-        }
+        let input = lines_input(&lines);
         let out = common::claimscan().arg("predict").write_stdin(input).output().unwrap();
-        prop_assert!(out.status.success());
+        if out.status.success() {
+            prop_assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), lines.len());
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            prop_assert_eq!(out.status.code(), Some(2));
+            prop_assert!(out.stdout.is_empty());
+            prop_assert_eq!(err.lines().count(), 1);
+            prop_assert!(err.contains("not UTF-8") || err.contains("UTF-16"), "{}", err);
+        }
+    }
+
+    /// Text with a few stray bytes (one byte in ten arbitrary) is text: one output line per
+    /// input line, always.
+    #[test]
+    fn text_with_stray_bytes_writes_one_line_per_input_line(lines in prop::collection::vec(prop::collection::vec(prop_oneof![9 => 0x20u8..0x7f, 1 => any::<u8>()], 0..80), 1..40)) {
+        let input = lines_input(&lines);
+        let out = common::claimscan().arg("predict").write_stdin(input).output().unwrap();
+        prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         prop_assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), lines.len());
     }
+}
+
+/// The lines joined, each ended by a line feed (line feeds inside them dropped).
+fn lines_input(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut input = Vec::new();
+    for l in lines {
+        input.extend(l.iter().copied().filter(|&b| b != b'\n'));
+        input.push(b'\n');
+    }
+    input
 }

@@ -113,7 +113,9 @@ class Classifier:
     def report(
         self, text: str, name: str = "text", threshold: Union[None, float, str] = "model"
     ) -> Dict[str, Any]:
-        """A whole document: its sentences classified, counts per label, risk and reward
+        """A whole document, as `claimscan report -f json` gives it: lines joined into
+        paragraphs (hard-wrapped text reads like the original), split into sentences,
+        headings left out, every sentence classified; counts per label, risk and reward
         claims and their shares (by default with the model's recommended threshold)."""
         if not isinstance(text, str):
             raise TypeError("text must be a str")

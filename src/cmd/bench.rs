@@ -5,7 +5,7 @@ use super::predict::Render;
 use super::{Format, ModelArg, OutputArgs};
 use anyhow::Context;
 use claimscan::text::for_each_word;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -48,7 +48,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let clf = claimscan::Classifier::from_model(model);
     let model = clf.model();
     let data = match &args.input {
-        Some(p) => std::fs::read(p).with_context(|| format!("{}", p.display()))?,
+        Some(p) => {
+            // decoded like every input (UTF-16 transcoded, a UTF-8 byte-order mark dropped)
+            let mut bytes = Vec::new();
+            super::input::open(p)?
+                .reader
+                .read_to_end(&mut bytes)
+                .with_context(|| super::input::name(p))?;
+            bytes
+        }
         None => {
             if args.lines == 0 || args.lines > MAX_BENCH_LINES {
                 anyhow::bail!(

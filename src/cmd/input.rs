@@ -185,9 +185,9 @@ pub fn glob_match(pattern: &str, path: &Path) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// The inputs: files as given, folders walked (recursively, in sorted order) for `*.txt`
-/// and `*.md` files, or for the files matching `glob`. A folder with no such file is an
-/// error.
+/// The inputs: files as given, folders walked (recursively, in sorted order, hidden files
+/// and links to folders skipped) for `*.txt` and `*.md` files, or for the files matching
+/// `glob`. A folder with no such file is an error.
 pub fn expand(paths: &[PathBuf], glob: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -222,8 +222,13 @@ fn walk(dir: &Path, glob: Option<&str>, out: &mut Vec<PathBuf>) -> anyhow::Resul
         if hidden {
             continue;
         }
+        // links to folders are not followed (a link to a parent would never end), links
+        // to files are read
+        let link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
-            walk(&p, glob, out)?;
+            if !link {
+                walk(&p, glob, out)?;
+            }
         } else if match glob {
             Some(g) => glob_match(g, &p),
             None => p

@@ -73,11 +73,9 @@ pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
         )
     } else {
         indicatif::ProgressBar::new(len).with_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} [{elapsed} elapsed, ETA {eta}]",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template("{msg} [{bar:20}] {pos}/{len} ETA {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
         )
     };
     bar.set_message(what.to_string());

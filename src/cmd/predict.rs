@@ -99,8 +99,8 @@ pub struct Args {
     #[arg(short = 'j', long, value_name = "T")]
     threads: Option<usize>,
     /// `lines`: one sentence per line; `sentences`: split each line into sentences;
-    /// `paragraphs`: join wrapped lines first (each output of these two carries the line
-    /// number and byte offset where its sentence starts).
+    /// `paragraphs`: join wrapped lines first, reading each input whole (each output of
+    /// these two carries the line number and byte offset where its sentence starts).
     #[arg(long, value_enum, default_value = "lines", help_heading = "Input")]
     split: Split,
     /// Read the input as CSV with a header row (one output per record).

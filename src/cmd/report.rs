@@ -119,6 +119,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mode = Mode::from(args.split);
     let mut docs = Vec::new();
+    // said once per run, for the first document that looks hard-wrapped
+    let mut wrap_noted = false;
     for path in &inputs {
         let (text, bad) = input::read_text(path)?;
         let name = input::name(path);
@@ -129,8 +131,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 )
             });
         }
-        if mode == Mode::Sentences {
+        if mode == Mode::Sentences && !wrap_noted {
             if let Some((breaks, lines)) = claimscan::split::hard_wrapped(&text) {
+                wrap_noted = true;
                 bar.suspend(|| {
                     super::note!(
                         "claimscan: note: {name} looks hard-wrapped ({breaks} of {lines} lines end in the middle of a sentence): --split paragraphs joins them"

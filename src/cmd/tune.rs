@@ -68,11 +68,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &mut |p: &TuneProgress| {
             bar.set_length(p.of as u64);
             bar.set_position(p.done as u64);
+            // the bar counts the groups of settings of the stage
             bar.set_message(format!(
-                "stage {}: group {} of {}, {} settings tried, best macro-F1 {}",
+                "stage {}, {} settings tried, best macro-F1 {}",
                 p.stage,
-                p.done,
-                p.of,
                 p.tried,
                 p.best_macro_f1
                     .map_or("-".to_string(), |f| format!("{f:.4}"))
