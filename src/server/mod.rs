@@ -428,7 +428,7 @@ async fn report(
     let t = threshold(req.threshold.as_ref(), Some("model"), &app.clf)?;
     let is_models = t.is_some()
         && t == app.clf.recommended_threshold()
-        && req.threshold.as_ref().map_or(true, |v| v == "model");
+        && req.threshold.as_ref().is_none_or(|v| v == "model");
     let name = req.name.unwrap_or_else(|| "document".to_string());
     let app2 = app.clone();
     let (v, n) = score(&app, move |clf| {
