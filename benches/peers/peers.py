@@ -27,6 +27,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--lines", type=int, default=1_000_000)
 ap.add_argument("--work", required=True)
 ap.add_argument("--claimscan", required=True)
+ap.add_argument("--previous", help="another claimscan binary (the previous main) timed beside it")
+ap.add_argument("--stream", help="the stream to classify (default: corpus sentences drawn with a fixed seed)")
 ap.add_argument("--corpus", required=True)
 ap.add_argument("--heldout", action="append", default=[],
                 help="labelled CSV scored by every system trained on the whole corpus (repeatable)")
@@ -58,13 +60,18 @@ def write_csv(path, items):
 write_csv(f"{W}/train.csv", train)
 write_csv(f"{W}/test.csv", test)
 
-# the stream: corpus sentences drawn with a fixed seed
+# the stream: the one given (run.sh: benches/make_stream.py), or corpus sentences drawn
+# with a fixed seed
 stream = f"{W}/stream.txt"
-texts = [r["text"].replace("\n", " ") for r in rows]
-srng = random.Random(7)
-with open(stream, "w", encoding="utf-8") as f:
-    for _ in range(args.lines):
-        f.write(srng.choice(texts) + "\n")
+if args.stream:
+    stream = args.stream
+    args.lines = sum(1 for _ in open(stream, "rb"))
+else:
+    texts = [r["text"].replace("\n", " ") for r in rows]
+    srng = random.Random(7)
+    with open(stream, "w", encoding="utf-8") as f:
+        for _ in range(args.lines):
+            f.write(srng.choice(texts) + "\n")
 size_mb = os.path.getsize(stream) / 1e6
 
 def polarity(label):
@@ -193,15 +200,24 @@ subprocess.run([args.claimscan, "train", "--data", f"{W}/train.csv", "--out", f"
 ev = subprocess.run([args.claimscan, "eval", "--data", f"{W}/test.csv", "--model", f"{W}/cs.model", "--json"],
                     capture_output=True, text=True, check=True).stdout
 ev = json.loads(ev)
+binaries = [("claimscan", args.claimscan)]
+if args.previous:
+    binaries.append(("previous main", args.previous))
 for threads in (1, os.cpu_count()):
-    t0 = time.perf_counter()
-    with open(f"{W}/out-claimscan.txt", "wb") as out:
-        subprocess.run([args.claimscan, "predict", "--model", f"{W}/cs.model", "--threads", str(threads), stream],
-                       stdout=out, check=True)
-    secs = time.perf_counter() - t0
-    results.append((f"claimscan predict ({threads} thread{'s' if threads > 1 else ''})",
-                    args.lines / secs, ev["accuracy"], ev["macro_f1"]))
-    print(f"claimscan {threads}: {args.lines / secs:,.0f} sentences/s", file=sys.stderr)
+    # the binaries in turn, median of three runs each
+    times = {name: [] for name, _ in binaries}
+    for _ in range(3):
+        for name, binary in binaries:
+            t0 = time.perf_counter()
+            with open(f"{W}/out-claimscan.txt", "wb") as out:
+                subprocess.run([binary, "predict", "--model", f"{W}/cs.model", "--threads", str(threads), stream],
+                               stdout=out, check=True)
+            times[name].append(time.perf_counter() - t0)
+    for name, _ in binaries:
+        secs = sorted(times[name])[1]
+        results.append((f"{name} predict ({threads} thread{'s' if threads > 1 else ''})",
+                        args.lines / secs, ev["accuracy"], ev["macro_f1"]))
+        print(f"{name} {threads}: {args.lines / secs:,.0f} sentences/s", file=sys.stderr)
 
 cpu = "unknown"
 try:
