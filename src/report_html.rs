@@ -468,7 +468,7 @@ fn doc_section(h: &mut String, d: &DocReport, n: usize, several: bool) {
             h,
             "<tr class=\"{class}\"><td class=\"n\"><a href=\"#{}\">line {}</a></td><td>{}</td><td class=\"n\">{:.2}</td><td>",
             anchor(n, k),
-            c.line + 1,
+            c.source_line + 1,
             escape(label),
             c.probability
         );
