@@ -25,16 +25,9 @@ const CACHE_LIMIT: usize = 1 << 20;
 const CACHE_LIMIT_ROWS: usize = 1 << 17;
 
 /// A first word with at most this many bigram successors is searched linearly (they sit
-/// in one or two cache lines); more go through the memo and a binary search.
+/// in one or two cache lines); the bigrams of words with more are found in one hash
+/// table (one probe instead of a binary search through a long list).
 const LINEAR_SUCCESSORS: usize = 12;
-
-/// The per-thread bigram memo has 2^PAIR_BITS entries.
-const PAIR_BITS: u32 = 16;
-const PAIR_MEMO: usize = 1 << PAIR_BITS;
-
-fn bigrams_on(s: &Scorer) -> bool {
-    s.pipeline.config().bigrams
-}
 
 /// Gives every scorer an identity, so that a scratch space used with another scorer
 /// drops the cache it filled for the first.
@@ -55,6 +48,10 @@ pub struct Scorer {
     /// are `successors[starts[a]..starts[a + 1]]`, sorted by second term id.
     starts: Vec<u32>,
     successors: Vec<(u32, u32)>,
+    /// The bigrams of first terms with more than [`LINEAR_SUCCESSORS`] successors, by
+    /// (first, second) term ids: open addressing, keys `(a << 32 | b) + 1` (0: empty).
+    pair_keys: Vec<u64>,
+    pair_rows: Vec<u32>,
     /// character n-gram feature name ("#" + n-gram) -> feature column.
     chars: FxHashMap<String, u32>,
     char_ngrams: Option<(u8, u8)>,
@@ -123,6 +120,16 @@ impl WordKey {
         }
         mix(x ^ 0x9E37_79B9_7F4A_7C15, self.y ^ u64::from(self.len))
     }
+}
+
+#[inline]
+fn pair_key(a: u32, b: u32) -> u64 {
+    ((u64::from(a) << 32) | u64::from(b)) + 1
+}
+
+#[inline]
+fn pair_slot(key: u64, size: usize) -> usize {
+    (mix(key, 0x9E37_79B9_7F4A_7C15) as usize) & (size - 1)
 }
 
 #[inline]
@@ -271,8 +278,6 @@ pub struct Scratch {
     char_acc: Vec<f64>,
     char_known: usize,
     /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
-    pairs: Vec<(u64, u32)>,
-    pairs_owner: u64,
     chars: Vec<char>,
     gram: String,
     word: String,
@@ -383,6 +388,18 @@ impl Scorer {
             starts[i] += starts[i - 1];
         }
         let successors: Vec<(u32, u32)> = bigram.iter().map(|&(_, b, r)| (b, r)).collect();
+        let long = |a: u32| starts[a as usize + 1] - starts[a as usize] > LINEAR_SUCCESSORS as u32;
+        let n_long = bigram.iter().filter(|&&(a, _, _)| long(a)).count();
+        let size = (n_long * 2).next_power_of_two().max(2);
+        let (mut pair_keys, mut pair_rows) = (vec![0u64; size], vec![NO_ROW; size]);
+        for &(a, b, r) in bigram.iter().filter(|&&(a, _, _)| long(a)) {
+            let key = pair_key(a, b);
+            let mut i = pair_slot(key, size);
+            while pair_keys[i] != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            (pair_keys[i], pair_rows[i]) = (key, r);
+        }
         let (by_col, bias) = compile(model);
         debug_assert_eq!(by_col.len(), nc * nv);
         let mut weights = vec![0.0; nc * nv];
@@ -405,6 +422,8 @@ impl Scorer {
             unigram,
             starts,
             successors,
+            pair_keys,
+            pair_rows,
             chars,
             char_ngrams,
             n_char_features,
@@ -518,16 +537,9 @@ impl Scorer {
             scratch.rows.clear();
             scratch.owner = self.id;
         }
-        if bigrams_on(self) && (scratch.pairs_owner != self.id || scratch.pairs.len() != PAIR_MEMO)
-        {
-            scratch.pairs.clear();
-            scratch.pairs.resize(PAIR_MEMO, (0, NO_ROW));
-            scratch.pairs_owner = self.id;
-        }
         let Scratch {
             cache,
             rows,
-            pairs,
             char_acc,
             char_known,
             chars,
@@ -647,19 +659,7 @@ impl Scorer {
                                 .find(|&&(b, _)| b == id)
                                 .map_or(NO_ROW, |&(_, r)| r)
                         } else {
-                            let key = ((u64::from(prev) << 32) | u64::from(id)).wrapping_add(1);
-                            let slot = &mut pairs[(key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                                >> (64 - PAIR_BITS))
-                                as usize];
-                            if slot.0 == key {
-                                slot.1
-                            } else {
-                                let r = succ
-                                    .binary_search_by_key(&id, |&(x, _)| x)
-                                    .map_or(NO_ROW, |i| succ[i].1);
-                                *slot = (key, r);
-                                r
-                            }
+                            self.pair_row(prev, id)
                         };
                         if let Some(r) = (found != NO_ROW).then_some(found) {
                             if folded {
@@ -675,6 +675,21 @@ impl Scorer {
                 }
             }
         });
+    }
+
+    /// The row of bigram (a, b) when `a` has more than [`LINEAR_SUCCESSORS`] successors.
+    #[inline]
+    fn pair_row(&self, a: u32, b: u32) -> u32 {
+        let key = pair_key(a, b);
+        let mask = self.pair_keys.len() - 1;
+        let mut i = pair_slot(key, self.pair_keys.len());
+        loop {
+            match self.pair_keys[i] {
+                k if k == key => return self.pair_rows[i],
+                0 => return NO_ROW,
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 
     fn lookup(&self, word: &str) -> u32 {
