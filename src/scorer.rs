@@ -19,6 +19,8 @@ const STOP: u32 = u32::MAX - 1;
 /// Marks a word with no cached row (none of its character n-grams, nor its unigram when
 /// folded in, is a feature).
 const NO_ROW: u32 = u32::MAX;
+/// Marks a pending row as a cached word row (not a table row).
+const CACHED: u32 = 1 << 31;
 /// Per-thread word cache entries before it is cleared (bounds memory on endless input).
 const CACHE_LIMIT: usize = 1 << 20;
 /// The same with character n-gram rows cached per word (each holds one weight per class).
@@ -120,6 +122,24 @@ impl WordKey {
         }
         mix(x ^ 0x9E37_79B9_7F4A_7C15, self.y ^ u64::from(self.len))
     }
+}
+
+/// Asks the CPU to fetch a row (at most two cache lines) ahead of its use.
+#[inline(always)]
+fn prefetch(row: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = row.as_ptr().cast::<i8>();
+        // SAFETY: a prefetch is a hint that never faults nor changes memory, whatever the
+        // address; SSE, which it needs, is part of every x86_64 CPU.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
 }
 
 #[inline]
@@ -277,6 +297,10 @@ pub struct Scratch {
     rows: Vec<f64>,
     char_acc: Vec<f64>,
     char_known: usize,
+    /// Rows to add to `char_acc`, in text order, once every word of the sentence is looked
+    /// up (their loads, prefetched meanwhile, then overlap): a table row, or a cached word
+    /// row with [`CACHED`] set.
+    pending: Vec<u32>,
     /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
     chars: Vec<char>,
     gram: String,
@@ -542,12 +566,14 @@ impl Scorer {
             rows,
             char_acc,
             char_known,
+            pending,
             chars,
             gram,
             word,
             feats,
             ..
         } = scratch;
+        pending.clear();
         feats.clear();
         char_acc.clear();
         char_acc.resize(nc, 0.0);
@@ -627,7 +653,8 @@ impl Scorer {
             match grams {
                 Grams::Rows if row != NO_ROW => {
                     let r = row as usize;
-                    add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
+                    prefetch(&rows[r * nc..(r + 1) * nc]);
+                    pending.push(row | CACHED);
                     *char_known += known as usize;
                 }
                 Grams::Rows => {}
@@ -663,7 +690,8 @@ impl Scorer {
                         };
                         if let Some(r) = (found != NO_ROW).then_some(found) {
                             if folded {
-                                add(char_acc, self.row(r), 1.0);
+                                prefetch(self.row(r));
+                                pending.push(r);
                                 *char_known += 1;
                             } else {
                                 feats.push(r);
@@ -675,6 +703,14 @@ impl Scorer {
                 }
             }
         });
+        for &p in pending.iter() {
+            if p & CACHED != 0 {
+                let r = (p & !CACHED) as usize;
+                add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
+            } else {
+                add(char_acc, self.row(p), 1.0);
+            }
+        }
     }
 
     /// The row of bigram (a, b) when `a` has more than [`LINEAR_SUCCESSORS`] successors.
