@@ -51,9 +51,9 @@ pub struct Scorer {
     starts: Vec<u32>,
     successors: Vec<(u32, u32)>,
     /// The bigrams of first terms with more than [`LINEAR_SUCCESSORS`] successors, by
-    /// (first, second) term ids: open addressing, keys `(a << 32 | b) + 1` (0: empty).
-    pair_keys: Vec<u64>,
-    pair_rows: Vec<u32>,
+    /// (first, second) term ids: open addressing, keys `(a << 32 | b) + 1` (0: empty),
+    /// each next to its row (one cache line per probe).
+    pairs: Vec<(u64, u32)>,
     /// character n-gram feature name ("#" + n-gram) -> feature column.
     chars: FxHashMap<String, u32>,
     char_ngrams: Option<(u8, u8)>,
@@ -415,14 +415,14 @@ impl Scorer {
         let long = |a: u32| starts[a as usize + 1] - starts[a as usize] > LINEAR_SUCCESSORS as u32;
         let n_long = bigram.iter().filter(|&&(a, _, _)| long(a)).count();
         let size = (n_long * 2).next_power_of_two().max(2);
-        let (mut pair_keys, mut pair_rows) = (vec![0u64; size], vec![NO_ROW; size]);
+        let mut pairs = vec![(0u64, NO_ROW); size];
         for &(a, b, r) in bigram.iter().filter(|&&(a, _, _)| long(a)) {
             let key = pair_key(a, b);
             let mut i = pair_slot(key, size);
-            while pair_keys[i] != 0 {
+            while pairs[i].0 != 0 {
                 i = (i + 1) & (size - 1);
             }
-            (pair_keys[i], pair_rows[i]) = (key, r);
+            pairs[i] = (key, r);
         }
         let (by_col, bias) = compile(model);
         debug_assert_eq!(by_col.len(), nc * nv);
@@ -446,8 +446,7 @@ impl Scorer {
             unigram,
             starts,
             successors,
-            pair_keys,
-            pair_rows,
+            pairs,
             chars,
             char_ngrams,
             n_char_features,
@@ -717,12 +716,12 @@ impl Scorer {
     #[inline]
     fn pair_row(&self, a: u32, b: u32) -> u32 {
         let key = pair_key(a, b);
-        let mask = self.pair_keys.len() - 1;
-        let mut i = pair_slot(key, self.pair_keys.len());
+        let mask = self.pairs.len() - 1;
+        let mut i = pair_slot(key, self.pairs.len());
         loop {
-            match self.pair_keys[i] {
-                k if k == key => return self.pair_rows[i],
-                0 => return NO_ROW,
+            match self.pairs[i] {
+                (k, row) if k == key => return row,
+                (0, _) => return NO_ROW,
                 _ => i = (i + 1) & mask,
             }
         }
