@@ -129,10 +129,11 @@ impl Serialize for Prediction {
 
 /// A model ready to classify, with its output options: how many labels to list (`top`),
 /// the threshold under which a sentence is `neutral`, and how many deciding features to
-/// show (`explain`). Cheap to share across threads (`&Classifier` is `Sync`).
+/// show (`explain`). Cheap to share across threads (`&Classifier` is `Sync`) and cheap to
+/// clone (the compiled model is shared), so a server can set options per request.
 #[derive(Clone, Debug)]
 pub struct Classifier {
-    scorer: Scorer,
+    scorer: std::sync::Arc<Scorer>,
     top: usize,
     threshold: Option<f64>,
     explain: usize,
@@ -174,7 +175,7 @@ impl Classifier {
     /// A classifier for `model` (top 1, no threshold, no explanation).
     pub fn from_model(model: Model) -> Classifier {
         Classifier {
-            scorer: Scorer::from_model(model),
+            scorer: std::sync::Arc::new(Scorer::from_model(model)),
             top: 1,
             threshold: None,
             explain: 0,
@@ -388,6 +389,14 @@ mod tests {
         let probs = clf.probabilities("Open models cut our cloud bill in half.");
         assert_eq!(probs.len(), clf.labels().len());
         assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clones_share_the_compiled_model() {
+        let a = Classifier::embedded().unwrap();
+        let b = a.clone().with_top(3).with_threshold(Some(0.5));
+        assert!(std::ptr::eq(a.scorer(), b.scorer()));
+        assert_eq!((a.threshold(), b.threshold()), (None, Some(0.5)));
     }
 
     #[test]

@@ -455,7 +455,7 @@ fn a_request_over_the_timeout_gets_503_and_the_server_goes_on() {
 #[test]
 fn sigterm_and_sigint_let_the_requests_in_progress_finish() {
     for sig in ["TERM", "INT"] {
-        let srv = Server::start(&["--debug-delay-ms", "1500"]);
+        let srv = Server::start(&["--debug-delay-ms", "3000"]);
         let addr = srv.addr.clone();
         let texts = probe_lines();
         let clf = claimscan::Classifier::embedded().unwrap();
@@ -475,8 +475,8 @@ fn sigterm_and_sigint_let_the_requests_in_progress_finish() {
                 )
             }
         });
-        // the request reaches the server well within this; its job then takes 1.5 s
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        // the request reaches the server well within this; its job takes 3 s
+        std::thread::sleep(std::time::Duration::from_millis(1000));
         srv.signal(sig);
         let r = inflight.join().unwrap();
         assert_eq!(r.status, 200, "{sig}: {}", r.text());
