@@ -112,7 +112,7 @@ async fn serve(addr: SocketAddr, app: Arc<App>) -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router(app))
+    axum::serve(listener, router(app, bound.ip().is_loopback()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;

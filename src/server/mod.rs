@@ -75,10 +75,9 @@ impl App {
         let page = PAGE
             .replace("{{CSS}}", &report_html::css())
             .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
-            .replace("{{MAX_BODY}}", &limits.max_body.to_string())
             .replace(
                 "{{MAX_BODY_MB}}",
-                &format!("{:.1}", limits.max_body as f64 / 1e6),
+                &format!("{:.1}", limits.max_body as f64 / 1_048_576.0),
             );
         App {
             permits: Arc::new(Semaphore::new(limits.workers.max(1))),
@@ -116,8 +115,11 @@ fn err(status: StatusCode, msg: impl Into<String>) -> ApiError {
 #[derive(Clone, Copy)]
 struct Texts(usize);
 
-/// The router: every route of [`ROUTES`], the limits, the log line.
-pub fn router(app: Arc<App>) -> Router {
+/// The router: every route of [`ROUTES`], the limits, the log line. With `loopback_only`
+/// (the server listens on a loopback address), requests must name this machine in their
+/// `Host` header: a web page elsewhere cannot reach the server by rebinding its own
+/// domain name to 127.0.0.1.
+pub fn router(app: Arc<App>, loopback_only: bool) -> Router {
     let mut r = Router::new();
     for &(method, path) in ROUTES {
         r = r.route(path, handler(method, path));
@@ -130,6 +132,9 @@ pub fn router(app: Arc<App>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(app.limits.max_body))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| check_host(loopback_only, req, next),
+        ))
         .layer(axum::middleware::from_fn(log))
         .with_state(app)
 }
@@ -146,6 +151,43 @@ fn handler(method: &str, path: &str) -> MethodRouter<Arc<App>> {
         ("POST", "/v1/report") => post(report),
         _ => unreachable!("every route in ROUTES has a handler: {method} {path}"),
     }
+}
+
+/// Whether a `Host` header names this machine: `localhost` or a loopback address, with or
+/// without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn check_host(loopback_only: bool, req: Request, next: Next) -> Response {
+    if loopback_only {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !is_loopback_host(host) {
+            return err(
+                StatusCode::FORBIDDEN,
+                format!("Host {host:?} is not this machine: the server listens on loopback only and answers requests for localhost or 127.0.0.1"),
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// One line per request on stderr: method, path, status, duration, texts.
@@ -575,6 +617,32 @@ mod tests {
                     "openapi.json describes {m} {path}, which the server does not answer"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "127.3.2.1:9",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "",
+            "example.com",
+            "example.com:8080",
+            "10.0.0.1:80",
+            "localhost.example.com",
+            "[::2]:80",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
         }
     }
 
