@@ -670,6 +670,8 @@ mod tests {
         }
         assert!(page.contains("<script src=\"/app.js\" defer></script>"));
         assert!(page.contains("<noscript>"));
+        // nothing is shown only on hover
+        assert!(!page.contains(":hover") && !page.contains(" title=\""));
         assert!(!APP_JS.contains("http://") && !APP_JS.contains("https://"));
     }
 }
