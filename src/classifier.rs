@@ -129,10 +129,11 @@ impl Serialize for Prediction {
 
 /// A model ready to classify, with its output options: how many labels to list (`top`),
 /// the threshold under which a sentence is `neutral`, and how many deciding features to
-/// show (`explain`). Cheap to share across threads (`&Classifier` is `Sync`).
+/// show (`explain`). Cheap to share across threads (`&Classifier` is `Sync`) and cheap to
+/// clone (the compiled model is shared), so a server can set options per request.
 #[derive(Clone, Debug)]
 pub struct Classifier {
-    scorer: Scorer,
+    scorer: std::sync::Arc<Scorer>,
     top: usize,
     threshold: Option<f64>,
     explain: usize,
@@ -178,7 +179,7 @@ impl Classifier {
         let scorer = Scorer::from_model(model);
         let has_neutral = scorer.labels().iter().any(|l| l == NEUTRAL);
         Classifier {
-            scorer,
+            scorer: std::sync::Arc::new(scorer),
             top: 1,
             threshold: None,
             explain: 0,
@@ -412,6 +413,14 @@ mod tests {
         let probs = clf.probabilities("Open models cut our cloud bill in half.");
         assert_eq!(probs.len(), clf.labels().len());
         assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clones_share_the_compiled_model() {
+        let a = Classifier::embedded().unwrap();
+        let b = a.clone().with_top(3).with_threshold(Some(0.5));
+        assert!(std::ptr::eq(a.scorer(), b.scorer()));
+        assert_eq!((a.threshold(), b.threshold()), (None, Some(0.5)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the library, the errors and limits, concurrency, the log, and graceful shutdown.
 
 mod common;
-use common::http::{request, Server};
+use common::http::{request, request_to_host, Server};
 use common::{fixture, run};
 use serde_json::{json, Value};
 
@@ -49,13 +49,18 @@ fn predict_gives_the_records_of_the_command_line() {
     let preds = v["predictions"].as_array().unwrap();
     assert_eq!(preds.len(), texts.len());
     // the same records, byte for byte (field order included), without the line number and
-    // text that the command line puts first (the nth record is for the nth text)
+    // text that the command line puts first and the model identity and version that it puts
+    // last in each record (the answer states them once) (the nth record is for the nth text)
     for (line, p) in cli.lines().zip(preds) {
         let mut want: Value = serde_json::from_str(line).unwrap();
         let obj = want.as_object_mut().unwrap();
         assert!(obj.remove("line").is_some() && obj.remove("text").is_some());
+        assert!(obj.remove("model").is_some() && obj.remove("claimscan").is_some());
         assert_eq!(p, &want);
-        let record = format!("{{{}", &line[line.find("\"label\"").unwrap()..]);
+        let record = format!(
+            "{{{}}}",
+            &line[line.find("\"label\"").unwrap()..line.rfind(",\"model\":").unwrap()]
+        );
         assert!(
             body.contains(&record),
             "record not verbatim in the answer: {record}"
@@ -83,7 +88,7 @@ fn predict_gives_the_records_of_the_command_line() {
     assert_eq!(r.json()["predictions"], json!([]));
 
     // one log line per request: method, path, status, duration, texts
-    let log = srv.log();
+    let log = srv.log_with(&format!("texts={}", texts.len()));
     let line = log
         .lines()
         .find(|l| {
@@ -345,9 +350,8 @@ fn bad_requests_get_json_errors() {
     );
     // the server is still fine
     assert_eq!(srv.get("/healthz").status, 200);
-    let log = srv.log();
-    assert!(log.contains("POST /v1/predict 413 "), "{log}");
-    assert!(log.contains("POST /v1/predict 415 "), "{log}");
+    srv.log_with("POST /v1/predict 413 ");
+    srv.log_with("POST /v1/predict 415 ");
 }
 
 #[test]
@@ -381,9 +385,40 @@ fn a_port_in_use_is_a_clear_error() {
 #[test]
 fn a_non_loopback_address_is_warned_about() {
     let srv = Server::start_on("0.0.0.0:0", &[]);
-    let log = srv.log();
+    let log = srv.log_with("is not a loopback address");
     assert!(log.contains("is not a loopback address"), "{log}");
     assert!(!log.contains("loopback only"));
+    // open to other machines: any Host is answered (reached here over loopback)
+    let port = srv.addr.rsplit(':').next().unwrap();
+    let local = format!("127.0.0.1:{port}");
+    let r = request_to_host(&local, "claims.example.org", "GET", "/healthz", None, b"");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn on_loopback_only_requests_for_this_machine_are_answered() {
+    // a page elsewhere that rebinds its domain name to 127.0.0.1 sends its own Host
+    let srv = Server::start(&[]);
+    let port = srv.addr.rsplit(':').next().unwrap();
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "[::1]".to_string(),
+    ] {
+        let r = request_to_host(&srv.addr, &host, "GET", "/healthz", None, b"");
+        assert_eq!(r.status, 200, "{host}");
+    }
+    let r = request_to_host(
+        &srv.addr,
+        &format!("evil.example:{port}"),
+        "POST",
+        "/v1/predict",
+        Some("application/json"),
+        br#"{"texts": ["a"]}"#,
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.error().contains("loopback only"), "{}", r.error());
+    srv.log_with("POST /v1/predict 403 ");
 }
 
 #[test]
@@ -405,7 +440,15 @@ fn many_concurrent_clients_get_their_own_answers() {
             });
         }
     });
-    assert_eq!(srv.log().matches("POST /v1/predict 200").count(), 160);
+    let mut n = 0;
+    for _ in 0..300 {
+        n = srv.log().matches("POST /v1/predict 200").count();
+        if n >= 160 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(n, 160, "one log line per request");
 }
 
 #[test]
@@ -455,7 +498,7 @@ fn a_request_over_the_timeout_gets_503_and_the_server_goes_on() {
 #[test]
 fn sigterm_and_sigint_let_the_requests_in_progress_finish() {
     for sig in ["TERM", "INT"] {
-        let srv = Server::start(&["--debug-delay-ms", "1500"]);
+        let srv = Server::start(&["--debug-delay-ms", "3000"]);
         let addr = srv.addr.clone();
         let texts = probe_lines();
         let clf = claimscan::Classifier::embedded().unwrap();
@@ -475,8 +518,8 @@ fn sigterm_and_sigint_let_the_requests_in_progress_finish() {
                 )
             }
         });
-        // the request reaches the server well within this; its job then takes 1.5 s
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        // the request reaches the server well within this; its job takes 3 s
+        std::thread::sleep(std::time::Duration::from_millis(1000));
         srv.signal(sig);
         let r = inflight.join().unwrap();
         assert_eq!(r.status, 200, "{sig}: {}", r.text());

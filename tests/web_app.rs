@@ -1,5 +1,5 @@
-//! The web app of `claimscan serve` in headless Chromium: paste the sample article, press
-//! the button, and check the highlighted sentences against the API's answer; the CSS-only
+//! The web app of `claimscan serve` in headless Chromium: open the sample article with the
+//! file picker, paste it, press the button, and check the highlighted sentences against the API's answer; the CSS-only
 //! filters; the CSV download; the page without scripts. Keeps a screenshot under
 //! target/web-app-test/.
 
@@ -34,6 +34,27 @@ fn the_page_highlights_a_pasted_article_as_the_api_labels_it() {
     b.wait_for(
         "document.readyState === 'complete' && !document.getElementById('file-label').hidden",
     );
+
+    // the file picker fills the text box and the name
+    let doc = b.call("DOM.getDocument", json!({"depth": 0}));
+    let input = b.call(
+        "DOM.querySelector",
+        json!({"nodeId": doc["root"]["nodeId"], "selector": "#file"}),
+    );
+    b.call(
+        "DOM.setFileInputFiles",
+        json!({"nodeId": input["nodeId"], "files": [fixture("article.txt").to_str().unwrap()]}),
+    );
+    b.wait_for("document.getElementById('name').value === 'article.txt'");
+    assert_eq!(
+        b.eval("document.getElementById('text').value"),
+        json!(article)
+    );
+    assert!(b
+        .eval("document.getElementById('status').textContent")
+        .as_str()
+        .unwrap()
+        .starts_with("Opened article.txt"));
 
     // paste, press the button, wait for the answer
     b.eval(&format!(

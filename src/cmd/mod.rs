@@ -133,27 +133,15 @@ pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
 }
 
 /// The identity of a model, carried by every JSON document: where it comes from, the
-/// CRC-32 of its body (as in its file's header line) and the `train` flags of its settings.
+/// CRC-32 of its file and the `train` flags of its settings.
 pub fn model_identity(path: Option<&Path>, model: &Model) -> serde_json::Value {
-    let head: Vec<u8> = match path {
-        None => claimscan::EMBEDDED_MODEL
-            .iter()
-            .take(128)
-            .copied()
-            .collect(),
-        Some(p) => {
-            use std::io::Read;
-            let mut b = Vec::new();
-            let _ = std::fs::File::open(p).map(|f| f.take(128).read_to_end(&mut b));
-            b
-        }
-    };
-    let crc = head
-        .split(|&b| b == b'\n')
-        .next()
-        .and_then(|l| std::str::from_utf8(l).ok())
-        .and_then(|l| l.split(' ').nth(3))
-        .map(str::to_string);
+    // the CRC-32 of the whole model file, as `crc32` or `rhash --crc32` print it, and as
+    // `serve` names the model (`crc32:…`)
+    let crc = match path {
+        None => Some(crc32fast::hash(claimscan::EMBEDDED_MODEL)),
+        Some(p) => std::fs::read(p).ok().map(|b| crc32fast::hash(&b)),
+    }
+    .map(|c| format!("{c:08x}"));
     serde_json::json!({
         "path": path.map_or("embedded".to_string(), |p| p.display().to_string()),
         "crc32": crc,

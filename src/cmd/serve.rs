@@ -107,7 +107,12 @@ async fn serve(addr: SocketAddr, app: Arc<App>) -> anyhow::Result<()> {
         say!("claimscan: warning: {bound} is not a loopback address: anyone who can reach this machine can use the server, and it has no authentication");
     }
     say!("claimscan: Ctrl-C or SIGTERM stops it after the requests in progress");
-    axum::serve(listener, router(app))
+    // answers go out at once (no Nagle delay on small responses)
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(app, bound.ip().is_loopback()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;

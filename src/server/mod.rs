@@ -75,10 +75,9 @@ impl App {
         let page = PAGE
             .replace("{{CSS}}", &report_html::css())
             .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
-            .replace("{{MAX_BODY}}", &limits.max_body.to_string())
             .replace(
                 "{{MAX_BODY_MB}}",
-                &format!("{:.1}", limits.max_body as f64 / 1e6),
+                &format!("{:.1}", limits.max_body as f64 / 1_048_576.0),
             );
         App {
             permits: Arc::new(Semaphore::new(limits.workers.max(1))),
@@ -116,8 +115,11 @@ fn err(status: StatusCode, msg: impl Into<String>) -> ApiError {
 #[derive(Clone, Copy)]
 struct Texts(usize);
 
-/// The router: every route of [`ROUTES`], the limits, the log line.
-pub fn router(app: Arc<App>) -> Router {
+/// The router: every route of [`ROUTES`], the limits, the log line. With `loopback_only`
+/// (the server listens on a loopback address), requests must name this machine in their
+/// `Host` header: a web page elsewhere cannot reach the server by rebinding its own
+/// domain name to 127.0.0.1.
+pub fn router(app: Arc<App>, loopback_only: bool) -> Router {
     let mut r = Router::new();
     for &(method, path) in ROUTES {
         r = r.route(path, handler(method, path));
@@ -130,6 +132,9 @@ pub fn router(app: Arc<App>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(app.limits.max_body))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| check_host(loopback_only, req, next),
+        ))
         .layer(axum::middleware::from_fn(log))
         .with_state(app)
 }
@@ -146,6 +151,43 @@ fn handler(method: &str, path: &str) -> MethodRouter<Arc<App>> {
         ("POST", "/v1/report") => post(report),
         _ => unreachable!("every route in ROUTES has a handler: {method} {path}"),
     }
+}
+
+/// Whether a `Host` header names this machine: `localhost` or a loopback address, with or
+/// without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn check_host(loopback_only: bool, req: Request, next: Next) -> Response {
+    if loopback_only {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !is_loopback_host(host) {
+            return err(
+                StatusCode::FORBIDDEN,
+                format!("Host {host:?} is not this machine: the server listens on loopback only and answers requests for localhost or 127.0.0.1"),
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// One line per request on stderr: method, path, status, duration, texts.
@@ -279,9 +321,15 @@ fn threshold(
     }
 }
 
-/// Runs `work` on the blocking pool, within the concurrency and time limits.
+/// Text up to this many bytes is scored on the async worker itself when a scoring slot is
+/// free (a few tens of microseconds; handing it to the blocking pool would cost more).
+const INLINE_BYTES: usize = 1024;
+
+/// Runs `work` (on about `bytes` of text) within the concurrency and time limits: on the
+/// blocking pool, or inline when it is small and a slot is free.
 async fn score<R: Send + 'static>(
     app: &Arc<App>,
+    bytes: usize,
     work: impl FnOnce(&Classifier) -> R + Send + 'static,
 ) -> Result<R, ApiError> {
     struct Admitted<'a>(&'a AtomicUsize);
@@ -312,6 +360,11 @@ async fn score<R: Send + 'static>(
             ),
         )
     };
+    if bytes <= INLINE_BYTES && app.limits.delay.is_zero() {
+        if let Ok(_permit) = app.permits.clone().try_acquire_owned() {
+            return Ok(work(&app.clf));
+        }
+    }
     let permit = tokio::time::timeout_at(deadline, app.permits.clone().acquire_owned())
         .await
         .map_err(|_| timed_out())?
@@ -383,7 +436,8 @@ async fn predict(
     }
     let t = threshold(req.threshold.as_ref(), None, &app.clf)?;
     let texts = req.texts;
-    let preds = score(&app, move |clf| {
+    let bytes = texts.iter().map(String::len).sum();
+    let preds = score(&app, bytes, move |clf| {
         let clf = clf
             .clone()
             .with_top(top)
@@ -397,10 +451,14 @@ async fn predict(
     struct PredictResponse {
         threshold: Option<f64>,
         predictions: Vec<claimscan::Prediction>,
+        model: String,
+        claimscan: &'static str,
     }
     let mut resp = Json(PredictResponse {
         threshold: t,
         predictions: preds,
+        model: app.card.identity(),
+        claimscan: env!("CARGO_PKG_VERSION"),
     })
     .into_response();
     resp.extensions_mut().insert(Texts(n));
@@ -431,7 +489,7 @@ async fn report(
         && req.threshold.as_ref().is_none_or(|v| v == "model");
     let name = req.name.unwrap_or_else(|| "document".to_string());
     let app2 = app.clone();
-    let (v, n) = score(&app, move |clf| {
+    let (v, n) = score(&app, req.text.len(), move |clf| {
         let doc = clf.clone().with_threshold(t).report(&name, &req.text);
         let mut v = doc.to_json();
         v["threshold"] = json!(t);
@@ -510,7 +568,7 @@ async fn form_report(
         .unwrap_or_else(|| "pasted text".to_string());
     let app2 = app.clone();
     let t = app.clf.recommended_threshold();
-    let r = score(&app, move |clf| {
+    let r = score(&app, form.text.len(), move |clf| {
         let doc = clf.clone().with_threshold(t).report(&name, &form.text);
         let opts = HtmlOptions {
             card: Some(&app2.card),
@@ -567,6 +625,32 @@ mod tests {
     }
 
     #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "127.3.2.1:9",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "",
+            "example.com",
+            "example.com:8080",
+            "10.0.0.1:80",
+            "localhost.example.com",
+            "[::2]:80",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+
+    #[test]
     fn page_is_self_contained() {
         let page = App::new(
             Classifier::embedded().unwrap(),
@@ -590,6 +674,8 @@ mod tests {
         }
         assert!(page.contains("<script src=\"/app.js\" defer></script>"));
         assert!(page.contains("<noscript>"));
+        // nothing is shown only on hover
+        assert!(!page.contains(":hover") && !page.contains(" title=\""));
         assert!(!APP_JS.contains("http://") && !APP_JS.contains("https://"));
     }
 }

@@ -66,6 +66,17 @@ impl Browser {
             .spawn()
             .expect("chromium starts");
         let stderr = child.stderr.take().unwrap();
+        // killed if anything below panics
+        struct KillOnDrop(Option<Child>);
+        impl Drop for KillOnDrop {
+            fn drop(&mut self) {
+                if let Some(c) = self.0.as_mut() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+            }
+        }
+        let mut guard = KillOnDrop(Some(child));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
@@ -78,7 +89,6 @@ impl Browser {
             }
         });
         let Ok(host) = rx.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
             panic!("chromium did not open its DevTools port");
         };
         // the page target (it may take a moment to appear)
@@ -101,7 +111,7 @@ impl Browser {
             s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
         }
         Browser {
-            child,
+            child: guard.0.take().unwrap(),
             ws,
             next_id: 0,
             _profile: profile,

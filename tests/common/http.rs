@@ -38,15 +38,17 @@ impl Server {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                {
+                    let mut l = log2.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
                 if let Some(rest) = line.split("listening on http://").nth(1) {
                     let a = rest.split('/').next().unwrap().to_string();
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(a);
                     }
                 }
-                let mut l = log2.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
             }
         });
         let addr = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -66,6 +68,19 @@ impl Server {
     /// What the server wrote on stderr so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The log once it has a line containing `needle` (waits up to 30 s for the reader
+    /// thread; panics with the log if the line never comes).
+    pub fn log_with(&self, needle: &str) -> String {
+        for _ in 0..300 {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no {needle:?} in the log: {}", self.log());
     }
 
     pub fn pid(&self) -> u32 {
@@ -169,9 +184,21 @@ pub fn request(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
+    request_to_host(addr, addr, method, path, content_type, body)
+}
+
+/// [`request`] with another `Host` header.
+pub fn request_to_host(
+    addr: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }
