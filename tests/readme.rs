@@ -43,6 +43,7 @@ fn readme_usage_is_the_help_of_the_binary() {
         "merge",
         "completions",
         "man",
+        "serve",
     ] {
         let (_, help, _) = run(&[cmd, "--help"], "");
         lines.push(
