@@ -356,12 +356,13 @@ impl DocReport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::corpus::Example;
     use crate::model::{train, Settings};
 
-    fn scorer() -> Scorer {
+    /// A tiny model of three labels (also used by the HTML report's tests).
+    pub(crate) fn scorer() -> Scorer {
         let ex = |t: &str, l: &str| Example {
             text: t.into(),
             label: l.into(),
@@ -375,7 +376,7 @@ mod tests {
         Scorer::new(&train(&data, &Settings::default().check().unwrap()).unwrap())
     }
 
-    const DOC: &str = "Scammers clone voices. Open models cut the bill.\n\nThe meeting starts at nine. Bring <b>&</b> snacks.\n";
+    pub(crate) const DOC: &str = "Scammers clone voices. Open models cut the bill.\n\nThe meeting starts at nine. Bring <b>&</b> snacks.\n";
 
     #[test]
     fn counts_balance_and_ranking() {

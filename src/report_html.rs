@@ -559,25 +559,7 @@ fn methods(h: &mut String, opts: &HtmlOptions) {
 mod tests {
     use super::*;
 
-    use crate::corpus::Example;
-    use crate::model::{train, Settings};
-    use crate::Scorer;
-
-    fn scorer() -> Scorer {
-        let ex = |t: &str, l: &str| Example {
-            text: t.into(),
-            label: l.into(),
-            line: 0,
-        };
-        let data = [
-            ex("scammers clone voices to defraud", "risk:misuse"),
-            ex("open models cut the bill", "reward:cost"),
-            ex("the meeting starts at nine", "neutral"),
-        ];
-        Scorer::new(&train(&data, &Settings::default().check().unwrap()).unwrap())
-    }
-
-    const DOC: &str = "Scammers clone voices. Open models cut the bill.\n\nThe meeting starts at nine. Bring <b>&</b> snacks.\n";
+    use crate::report::tests::{scorer, DOC};
 
     #[test]
     fn html_is_escaped_self_contained_and_marks_every_sentence() {
