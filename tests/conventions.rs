@@ -3,7 +3,7 @@
 //! quiet and progress, short flags, help, completions and the man page, scope.
 
 mod common;
-use common::{claimscan, fixture, run};
+use common::{claimscan, fixture, run, train_to};
 use std::path::Path;
 
 fn json_lines(out: &str) -> Vec<serde_json::Value> {
@@ -96,16 +96,7 @@ fn dash_reads_stdin_for_every_data_option() {
     assert!(err.contains("from stdin"), "{err}");
     // the same model as from the file
     let from_file = dir.path().join("f.model");
-    let (code, _, err) = run(
-        &[
-            "train",
-            "--data",
-            fixture("golden.csv").to_str().unwrap(),
-            "-o",
-            from_file.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, err) = train_to(&fixture("golden.csv"), &from_file, &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read(&model).unwrap(),
@@ -750,29 +741,10 @@ fn quiet_silences_information_but_not_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.model");
     let golden = fixture("golden.csv");
-    let (code, _, err) = run(
-        &[
-            "train",
-            "--data",
-            golden.to_str().unwrap(),
-            "-o",
-            model.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, err) = train_to(&golden, &model, &[]);
     assert_eq!(code, 0);
     assert!(err.contains("wrote"), "{err}");
-    let (code, _, err) = run(
-        &[
-            "-q",
-            "train",
-            "--data",
-            golden.to_str().unwrap(),
-            "-o",
-            model.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, err) = train_to(&golden, &model, &["-q"]);
     assert_eq!(code, 0);
     assert!(err.is_empty(), "{err}");
     let article = fixture("article.txt");
@@ -837,17 +809,7 @@ fn short_flags_do_what_the_long_ones_do() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.model");
     let golden = fixture("golden.csv");
-    let (code, _, _) = run(
-        &[
-            "-q",
-            "train",
-            "--data",
-            golden.to_str().unwrap(),
-            "-o",
-            model.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, _) = train_to(&golden, &model, &["-q"]);
     assert_eq!(code, 0);
     let m = model.to_str().unwrap();
     let input = "Scammers clone voices\nthe firm\n";
