@@ -88,9 +88,9 @@ impl ModelCard {
             return ModelCard::embedded();
         };
         let model = crate::persist::load(path)?;
-        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+        let bytes = std::fs::read(path).map_err(|error| crate::Error::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Ok((
             ModelCard::new(&path.display().to_string(), &bytes, &model),
@@ -107,9 +107,9 @@ impl ModelCard {
         Ok(match path {
             None => ModelCard::new(EMBEDDED_NAME, crate::EMBEDDED_MODEL, model),
             Some(path) => {
-                let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+                let bytes = std::fs::read(path).map_err(|error| crate::Error::Io {
                     path: path.to_path_buf(),
-                    source,
+                    error,
                 })?;
                 ModelCard::new(&path.display().to_string(), &bytes, model)
             }

@@ -26,12 +26,12 @@ pub enum Error {
     #[error("{}: {msg}", path.display())]
     Model { path: PathBuf, msg: String },
 
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The OS error is part of the message, and not
+    /// also a `source()`, so that printing the chain of causes shows it once.
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// The estimator rejected the data.
@@ -59,10 +59,24 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_says_its_os_error_once_whatever_prints_it() {
+        let e = Error::io("/no/such.csv", std::io::Error::from_raw_os_error(2));
+        assert!(std::error::Error::source(&e).is_none());
+        let chain = format!("{:#}", anyhow::Error::from(e));
+        assert_eq!(chain.matches("os error 2").count(), 1, "{chain}");
+        assert!(chain.starts_with("/no/such.csv: "), "{chain}");
     }
 }

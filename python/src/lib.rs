@@ -23,7 +23,7 @@ fn to_py(e: claimscan::Error) -> PyErr {
     let msg = e.to_string();
     match e {
         claimscan::Error::Model { .. } => ModelError::new_err(msg),
-        claimscan::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+        claimscan::Error::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound => {
             PyFileNotFoundError::new_err(msg)
         }
         claimscan::Error::Io { .. } => PyOSError::new_err(msg),

@@ -300,7 +300,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             || e.downcast_ref::<claimscan::Error>().is_some_and(|ce| {
-                matches!(ce, claimscan::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+                matches!(ce, claimscan::Error::Io { error, .. } if error.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
 }
