@@ -357,10 +357,13 @@ impl Scorer {
         let model = &owned;
         let s = &model.settings;
         let (nc, nv) = (model.labels.len(), model.vocab.len());
-        let mut terms: FxHashMap<String, u32> = FxHashMap::default();
+        let n_char_features = model.vocab.terms().partition_point(|t| t.starts_with('#'));
+        let mut terms: FxHashMap<String, u32> =
+            FxHashMap::with_capacity_and_hasher(nv - n_char_features, Default::default());
         let mut unigram: Vec<u32> = Vec::new();
         let mut bigram: Vec<(u32, u32, u32)> = Vec::new();
-        let mut chars: FxHashMap<String, u32> = FxHashMap::default();
+        let mut chars: FxHashMap<String, u32> =
+            FxHashMap::with_capacity_and_hasher(n_char_features, Default::default());
         let mut id_of = |t: &str, unigram: &mut Vec<u32>| -> u32 {
             let next = terms.len() as u32;
             *terms.entry(t.to_string()).or_insert_with(|| {
@@ -368,7 +371,6 @@ impl Scorer {
                 next
             })
         };
-        let n_char_features = model.vocab.terms().partition_point(|t| t.starts_with('#'));
         // rows: most frequent feature first (ties: column order)
         let mut freq = vec![0.0f64; nv];
         for c in 0..nc {
@@ -424,13 +426,8 @@ impl Scorer {
             }
             pairs[i] = (key, r);
         }
-        let (by_col, bias) = compile(model);
-        debug_assert_eq!(by_col.len(), nc * nv);
-        let mut weights = vec![0.0; nc * nv];
-        for (r, &c) in row_col.iter().enumerate() {
-            let c = c as usize;
-            weights[r * nc..(r + 1) * nc].copy_from_slice(&by_col[c * nc..(c + 1) * nc]);
-        }
+        let (weights, bias) = compile_rows(model, |f| col_row[f] as usize);
+        debug_assert_eq!(weights.len(), nc * nv);
         let pipeline = Pipeline::new(s.text.clone());
         let labels = model.labels.clone();
         let char_ngrams = s.text.char_ngrams;
@@ -853,6 +850,12 @@ pub fn softmax_scaled(jll: &[f64], temperature: f64, out: &mut Vec<f64>) {
 /// The per-feature weights (`n_features` rows of `n_classes`, idf folded in) and per-class
 /// constants of the model's decision rule, from its counts.
 pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
+    compile_rows(model, |f| f)
+}
+
+/// [`compile`] with feature column `f` written at row `at(f)` (a permutation), so that
+/// the scorer gets its table in its own row order without a second copy.
+fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f64>) {
     let s = &model.settings;
     let (nc, nv, alpha) = (model.labels.len(), model.vocab.len(), s.alpha);
     let total: f64 = model.class_count.iter().sum::<u64>() as f64;
@@ -879,7 +882,7 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
                 let denom = row.iter().map(|&x| x + alpha).sum::<f64>().ln();
                 for (f, &x) in row.iter().enumerate() {
                     let l = if x == 0.0 { ln_alpha } else { (x + alpha).ln() };
-                    weights[f * nc + c] = l - denom;
+                    weights[at(f) * nc + c] = l - denom;
                 }
             }
         }
@@ -899,11 +902,11 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
                     // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
                     let summed: f64 = logged.iter().sum();
                     for (f, &l) in logged.iter().enumerate() {
-                        weights[f * nc + c] = l / summed;
+                        weights[at(f) * nc + c] = l / summed;
                     }
                 } else {
                     for (f, &l) in logged.iter().enumerate() {
-                        weights[f * nc + c] = -l;
+                        weights[at(f) * nc + c] = -l;
                     }
                 }
             }
@@ -916,7 +919,7 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
                 for (f, &df) in model.class_row(c).iter().enumerate() {
                     let p = (df + alpha) / (n + 2.0 * alpha);
                     let (lp, lq) = (p.ln(), (1.0 - p).ln());
-                    weights[f * nc + c] = lp - lq;
+                    weights[at(f) * nc + c] = lp - lq;
                     bias[c] += lq;
                 }
             }
@@ -924,7 +927,8 @@ pub fn compile(model: &Model) -> (Vec<f64>, Vec<f64>) {
     }
     if !model.idf.is_empty() {
         for (f, &w) in model.idf.iter().enumerate() {
-            weights[f * nc..(f + 1) * nc]
+            let r = at(f);
+            weights[r * nc..(r + 1) * nc]
                 .iter_mut()
                 .for_each(|x| *x *= w);
         }
