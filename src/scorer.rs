@@ -365,11 +365,14 @@ impl Scorer {
         let mut chars: FxHashMap<String, u32> =
             FxHashMap::with_capacity_and_hasher(n_char_features, Default::default());
         let mut id_of = |t: &str, unigram: &mut Vec<u32>| -> u32 {
+            // (a term seen before, as most bigram halves are, allocates nothing)
+            if let Some(&id) = terms.get(t) {
+                return id;
+            }
             let next = terms.len() as u32;
-            *terms.entry(t.to_string()).or_insert_with(|| {
-                unigram.push(UNKNOWN);
-                next
-            })
+            terms.insert(t.to_string(), next);
+            unigram.push(UNKNOWN);
+            next
         };
         // rows: most frequent feature first (ties: column order)
         let mut freq = vec![0.0f64; nv];
