@@ -124,6 +124,19 @@ impl WordKey {
     }
 }
 
+/// Asks the CPU to fetch the cache line where `items` starts.
+#[inline(always)]
+fn prefetch_bytes<T>(items: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: as in `prefetch`: a hint that never faults, on an address inside a slice.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(items.as_ptr().cast::<i8>()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = items;
+}
+
 /// Asks the CPU to fetch a row (at most two cache lines) ahead of its use.
 #[inline(always)]
 fn prefetch(row: &[f64]) {
@@ -216,11 +229,26 @@ impl WordCache {
 
     #[inline]
     fn get(&self, key: &WordKey, word: &[u8]) -> Option<Entry> {
+        self.get_hashed(key, word, key.hash(word))
+    }
+
+    /// Asks the CPU to fetch the slot where a word of this hash would be.
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            let i = hash as usize & (self.slots.len() - 1);
+            prefetch_bytes(&self.slots[i..]);
+        }
+    }
+
+    /// [`WordCache::get`] with the word's hash computed already.
+    #[inline]
+    fn get_hashed(&self, key: &WordKey, word: &[u8], hash: u64) -> Option<Entry> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut i = key.hash(word) as usize & mask;
+        let mut i = hash as usize & mask;
         loop {
             let slot = &self.slots[i];
             if slot.key.len == 0 {
@@ -301,6 +329,13 @@ pub struct Scratch {
     /// up (their loads, prefetched meanwhile, then overlap): a table row, or a cached word
     /// row with [`CACHED`] set.
     pending: Vec<u32>,
+    /// The words of the sentence being scored: their bytes, and per word (start, length,
+    /// key, slot hash), for the batched look-ups of [`Scorer::walk_rows`].
+    text_words: Vec<u8>,
+    word_keys: Vec<(u32, u32, WordKey, u64)>,
+    /// Per word of the sentence: its cache entry and the bigram it ends, if any
+    /// (first term, and the first term's successors).
+    entries: Vec<(Entry, u32, u32, u32)>,
     /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
     chars: Vec<char>,
     gram: String,
@@ -335,15 +370,6 @@ pub struct Outcome {
     pub probability: f64,
     /// Number of feature occurrences found; 0 means the priors decided.
     pub known: usize,
-}
-
-/// How the character n-grams of a word are handled while walking a sentence.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Grams {
-    /// Add the word's cached row to `char_acc` (scoring).
-    Rows,
-    /// Push every n-gram feature occurrence to `feats` (explaining, testing).
-    Features,
 }
 
 impl Scorer {
@@ -510,7 +536,7 @@ impl Scorer {
 
     /// Scores `text`: fills `scratch.jll` and `scratch.probs` and returns the best class.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
-        self.walk(text, scratch, Grams::Rows);
+        self.walk_rows(text, scratch);
         if self.counts_needed {
             count_unsorted(scratch, self.n_features());
         }
@@ -548,160 +574,197 @@ impl Scorer {
     /// The features of `text`, one per occurrence (words, bigrams and character n-grams),
     /// into `scratch.feats` (read them with [`Scratch::features`]).
     pub fn features(&self, text: &str, scratch: &mut Scratch) {
-        self.walk(text, scratch, Grams::Features);
+        self.walk_features(text, scratch);
     }
 
-    /// Walks the words of `text`: word and bigram features into `scratch.feats`; character
-    /// n-grams as `grams` says.
-    fn walk(&self, text: &str, scratch: &mut Scratch, grams: Grams) {
-        let nc = self.n_classes;
+    /// Readies the scratch space for a sentence: the word cache follows this scorer and
+    /// stays bounded; the per-sentence lists start empty.
+    fn start_sentence(&self, scratch: &mut Scratch) {
         if scratch.owner != self.id {
             scratch.cache.clear();
             scratch.rows.clear();
             scratch.owner = self.id;
         }
+        let limit = if self.char_ngrams.is_some() || self.fold_words {
+            CACHE_LIMIT_ROWS
+        } else {
+            CACHE_LIMIT
+        };
+        if scratch.cache.len() > limit {
+            scratch.cache.clear();
+            scratch.rows.clear();
+        }
+        scratch.feats.clear();
+        scratch.pending.clear();
+        scratch.char_acc.clear();
+        scratch.char_acc.resize(self.n_classes, 0.0);
+        scratch.char_known = 0;
+    }
+
+    /// Walks the words of `text`, one at a time: every feature occurrence (character
+    /// n-grams, words, bigrams) into `scratch.feats`, in text order.
+    fn walk_features(&self, text: &str, scratch: &mut Scratch) {
+        self.start_sentence(scratch);
         let Scratch {
             cache,
             rows,
-            char_acc,
-            char_known,
-            pending,
             chars,
             gram,
             word,
             feats,
             ..
         } = scratch;
-        pending.clear();
-        feats.clear();
-        char_acc.clear();
-        char_acc.resize(nc, 0.0);
-        *char_known = 0;
-        let limit = if self.char_ngrams.is_some() || self.fold_words {
-            CACHE_LIMIT_ROWS
-        } else {
-            CACHE_LIMIT
-        };
-        if cache.len() > limit {
-            cache.clear();
-            rows.clear();
-        }
         let words = self.pipeline.config().words;
         let bigrams = self.pipeline.config().bigrams;
-        let mut prev = UNKNOWN;
-        let (mut prev_lo, mut prev_hi) = (0u32, 0u32);
+        let (mut prev, mut prev_lo, mut prev_hi) = (UNKNOWN, 0u32, 0u32);
         for_each_word(text, word, |w| {
             let key = WordKey::new(w.as_bytes());
-            let Entry {
-                id,
-                row,
-                lo,
-                hi,
-                known,
-                unigram,
-            } = match cache.get(&key, w.as_bytes()) {
+            let e = match cache.get(&key, w.as_bytes()) {
                 Some(e) => e,
                 None => {
-                    let id = self.lookup(w);
-                    let start = rows.len();
-                    rows.resize(start + nc, 0.0);
-                    let mut found = 0u32;
-                    if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
-                        for_each_char_ngram(w, range, chars, gram, |g| {
-                            if let Some(&f) = self.chars.get(g) {
-                                found += 1;
-                                add(&mut rows[start..], self.row(f), 1.0);
-                            }
-                        });
-                    }
-                    if self.fold_words && id < STOP {
-                        let f = self.unigram[id as usize];
-                        if f != UNKNOWN {
-                            found += 1;
-                            add(&mut rows[start..], self.row(f), 1.0);
-                        }
-                    }
-                    let row = if found == 0 {
-                        rows.truncate(start);
-                        NO_ROW
-                    } else {
-                        (start / nc) as u32
-                    };
-                    let (lo, hi) = if id < STOP {
-                        (self.starts[id as usize], self.starts[id as usize + 1])
-                    } else {
-                        (0, 0)
-                    };
-                    let unigram = if id < STOP {
-                        self.unigram[id as usize]
-                    } else {
-                        UNKNOWN
-                    };
-                    let e = Entry {
-                        id,
-                        row,
-                        lo,
-                        hi,
-                        known: found,
-                        unigram,
-                    };
+                    let e = self.new_entry(w, rows, chars, gram);
                     cache.insert(&key, w.as_bytes(), e);
                     e
                 }
             };
-            match grams {
-                Grams::Rows if row != NO_ROW => {
-                    let r = row as usize;
-                    prefetch(&rows[r * nc..(r + 1) * nc]);
-                    pending.push(row | CACHED);
-                    *char_known += known as usize;
-                }
-                Grams::Rows => {}
-                Grams::Features => {
-                    if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
-                        for_each_char_ngram(w, range, chars, gram, |g| {
-                            if let Some(&f) = self.chars.get(g) {
-                                feats.push(f);
-                            }
-                        });
+            if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
+                for_each_char_ngram(w, range, chars, gram, |g| {
+                    if let Some(&f) = self.chars.get(g) {
+                        feats.push(f);
                     }
-                }
+                });
             }
-            match id {
+            match e.id {
                 STOP => {}
-                UNKNOWN => {
-                    prev = UNKNOWN;
-                    (prev_lo, prev_hi) = (0, 0);
-                }
+                UNKNOWN => (prev, prev_lo, prev_hi) = (UNKNOWN, 0, 0),
                 id => {
-                    let folded = self.fold_words && grams == Grams::Rows;
-                    if words && unigram != UNKNOWN && !folded {
-                        feats.push(unigram);
+                    if words && e.unigram != UNKNOWN {
+                        feats.push(e.unigram);
                     }
                     if bigrams && prev_lo != prev_hi {
-                        let succ = &self.successors[prev_lo as usize..prev_hi as usize];
-                        let found = if succ.len() <= LINEAR_SUCCESSORS {
-                            succ.iter()
-                                .find(|&&(b, _)| b == id)
-                                .map_or(NO_ROW, |&(_, r)| r)
-                        } else {
-                            self.pair_row(prev, id)
-                        };
-                        if let Some(r) = (found != NO_ROW).then_some(found) {
-                            if folded {
-                                prefetch(self.row(r));
-                                pending.push(r);
-                                *char_known += 1;
-                            } else {
-                                feats.push(r);
-                            }
+                        let found = self.bigram_row(prev, id, prev_lo, prev_hi);
+                        if found != NO_ROW {
+                            feats.push(found);
                         }
                     }
-                    prev = id;
-                    (prev_lo, prev_hi) = (lo, hi);
+                    (prev, prev_lo, prev_hi) = (id, e.lo, e.hi);
                 }
             }
         });
+    }
+
+    /// The row of bigram (a, b), `a`'s successors being `successors[lo..hi]` (NO_ROW if it
+    /// is not a feature).
+    #[inline]
+    fn bigram_row(&self, a: u32, b: u32, lo: u32, hi: u32) -> u32 {
+        let succ = &self.successors[lo as usize..hi as usize];
+        if succ.len() <= LINEAR_SUCCESSORS {
+            succ.iter()
+                .find(|&&(x, _)| x == b)
+                .map_or(NO_ROW, |&(_, r)| r)
+        } else {
+            self.pair_row(a, b)
+        }
+    }
+
+    /// The words of `text` for scoring, in passes over the sentence so that the memory loads
+    /// of different words overlap: the words are split and their cache slots prefetched;
+    /// then looked up (or added), with the bigram tables they need prefetched; then the
+    /// bigrams are found and every row to add is prefetched; then the rows are added, in
+    /// text order (the same sums, bit for bit, as one word at a time).
+    fn walk_rows(&self, text: &str, scratch: &mut Scratch) {
+        let nc = self.n_classes;
+        self.start_sentence(scratch);
+        let Scratch {
+            cache,
+            rows,
+            char_acc,
+            char_known,
+            pending,
+            text_words,
+            word_keys,
+            entries,
+            chars,
+            gram,
+            word,
+            feats,
+            ..
+        } = scratch;
+        // 1. split, key and prefetch each word's cache slot
+        text_words.clear();
+        word_keys.clear();
+        for_each_word(text, word, |w| {
+            let start = text_words.len() as u32;
+            text_words.extend_from_slice(w.as_bytes());
+            let key = WordKey::new(w.as_bytes());
+            let hash = key.hash(w.as_bytes());
+            cache.prefetch(hash);
+            word_keys.push((start, w.len() as u32, key, hash));
+        });
+        // 2. look each word up (a new word gets its row now), note the bigram it ends
+        let words = self.pipeline.config().words;
+        let bigrams = self.pipeline.config().bigrams;
+        entries.clear();
+        let (mut prev, mut prev_lo, mut prev_hi) = (UNKNOWN, 0u32, 0u32);
+        for &(start, len, key, hash) in word_keys.iter() {
+            let bytes = &text_words[start as usize..(start + len) as usize];
+            let e = match cache.get_hashed(&key, bytes, hash) {
+                Some(e) => e,
+                None => {
+                    let w = std::str::from_utf8(bytes).expect("split from a str at char bounds");
+                    let e = self.new_entry(w, rows, chars, gram);
+                    cache.insert(&key, bytes, e);
+                    e
+                }
+            };
+            let mut pair = (UNKNOWN, 0, 0);
+            match e.id {
+                STOP => {}
+                UNKNOWN => (prev, prev_lo, prev_hi) = (UNKNOWN, 0, 0),
+                id => {
+                    if bigrams && prev_lo != prev_hi {
+                        pair = (prev, prev_lo, prev_hi);
+                        if prev_hi - prev_lo > LINEAR_SUCCESSORS as u32 {
+                            let slot = pair_slot(pair_key(prev, id), self.pairs.len());
+                            prefetch_bytes(&self.pairs[slot..]);
+                        } else {
+                            prefetch_bytes(&self.successors[prev_lo as usize..]);
+                        }
+                    }
+                    (prev, prev_lo, prev_hi) = (id, e.lo, e.hi);
+                }
+            }
+            entries.push((e, pair.0, pair.1, pair.2));
+        }
+        // 3. find the bigrams; list (and prefetch) the rows to add, in text order
+        for &(e, a, lo, hi) in entries.iter() {
+            if e.row != NO_ROW {
+                let r = e.row as usize;
+                prefetch(&rows[r * nc..(r + 1) * nc]);
+                pending.push(e.row | CACHED);
+                *char_known += e.known as usize;
+            }
+            if e.id >= STOP {
+                continue;
+            }
+            let folded = self.fold_words;
+            if words && e.unigram != UNKNOWN && !folded {
+                feats.push(e.unigram);
+            }
+            if lo != hi {
+                let found = self.bigram_row(a, e.id, lo, hi);
+                if found != NO_ROW {
+                    if folded {
+                        prefetch(self.row(found));
+                        pending.push(found);
+                        *char_known += 1;
+                    } else {
+                        feats.push(found);
+                    }
+                }
+            }
+        }
+        // 4. add the rows
         for &p in pending.iter() {
             if p & CACHED != 0 {
                 let r = (p & !CACHED) as usize;
@@ -709,6 +772,61 @@ impl Scorer {
             } else {
                 add(char_acc, self.row(p), 1.0);
             }
+        }
+    }
+
+    /// The cache entry of a word not seen before: its term id, its bigram successors, and
+    /// its row of character n-gram (and folded unigram) weights, added to `rows`.
+    fn new_entry(
+        &self,
+        w: &str,
+        rows: &mut Vec<f64>,
+        chars: &mut Vec<char>,
+        gram: &mut String,
+    ) -> Entry {
+        let nc = self.n_classes;
+        let id = self.lookup(w);
+        let start = rows.len();
+        rows.resize(start + nc, 0.0);
+        let mut found = 0u32;
+        if let Some(range) = self.char_ngrams.filter(|_| w.len() <= MAX_WORD_BYTES) {
+            for_each_char_ngram(w, range, chars, gram, |g| {
+                if let Some(&f) = self.chars.get(g) {
+                    found += 1;
+                    add(&mut rows[start..], self.row(f), 1.0);
+                }
+            });
+        }
+        if self.fold_words && id < STOP {
+            let f = self.unigram[id as usize];
+            if f != UNKNOWN {
+                found += 1;
+                add(&mut rows[start..], self.row(f), 1.0);
+            }
+        }
+        let row = if found == 0 {
+            rows.truncate(start);
+            NO_ROW
+        } else {
+            (start / nc) as u32
+        };
+        let (lo, hi) = if id < STOP {
+            (self.starts[id as usize], self.starts[id as usize + 1])
+        } else {
+            (0, 0)
+        };
+        let unigram = if id < STOP {
+            self.unigram[id as usize]
+        } else {
+            UNKNOWN
+        };
+        Entry {
+            id,
+            row,
+            lo,
+            hi,
+            known: found,
+            unigram,
         }
     }
 

@@ -92,9 +92,17 @@ proptest! {
         sublinear_tf in any::<bool>(),
         idf in any::<bool>(),
         complement in any::<bool>(),
+        bigrams in any::<bool>(),
+        stop_words in any::<bool>(),
     ) {
         let settings = Settings {
-            text: TextConfig { words, char_ngrams: Some((2, 4)), ..TextConfig::default() },
+            text: TextConfig {
+                words,
+                bigrams,
+                stop_words,
+                char_ngrams: Some((2, 4)),
+                ..TextConfig::default()
+            },
             sublinear_tf,
             idf,
             norm: claimscan::model::Norm::L2,
