@@ -253,12 +253,16 @@ impl Classifier {
     /// callers that write the best label only.
     pub fn best_with(&self, text: &str, scratch: &mut Scratch) -> (&str, f64) {
         let outcome = self.scorer.score(text, scratch);
-        let labels = self.scorer.labels();
-        let below = self.threshold.is_some_and(|t| outcome.probability < t);
-        if below && self.has_neutral {
-            (NEUTRAL, outcome.probability)
+        (self.decide(&outcome).0, outcome.probability)
+    }
+
+    /// The label an outcome gets, and whether the threshold made it `neutral`.
+    fn decide(&self, outcome: &Outcome) -> (&str, bool) {
+        let below = self.threshold.is_some_and(|t| outcome.probability < t) && self.has_neutral;
+        if below {
+            (NEUTRAL, true)
         } else {
-            (labels[outcome.best].as_str(), outcome.probability)
+            (self.scorer.labels()[outcome.best].as_str(), false)
         }
     }
 
@@ -340,13 +344,8 @@ impl Classifier {
         } else {
             &order
         };
-        let below = self.threshold.is_some_and(|t| outcome.probability < t);
-        let has_neutral = self.has_neutral;
-        let label = if below && has_neutral {
-            NEUTRAL.to_string()
-        } else {
-            labels[outcome.best].clone()
-        };
+        let (label, below) = self.decide(&outcome);
+        let label = label.to_string();
         let top = ranked[..self.top.min(ranked.len())]
             .iter()
             .map(|&c| LabelProbability {
@@ -373,7 +372,7 @@ impl Classifier {
             top,
             known_tokens: outcome.known,
             unknown: outcome.known == 0,
-            below_threshold: below && has_neutral,
+            below_threshold: below,
             explain,
         }
     }

@@ -807,10 +807,7 @@ fn tune_draws_its_progress_on_a_terminal_unless_quiet() {
 #[test]
 fn short_flags_do_what_the_long_ones_do() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("m.model");
-    let golden = fixture("golden.csv");
-    let (code, _) = train_to(&golden, &model, &["-q"]);
-    assert_eq!(code, 0);
+    let model = common::train(dir.path(), &fixture("golden.csv"), &["-q"]);
     let m = model.to_str().unwrap();
     let input = "Scammers clone voices\nthe firm\n";
     let long = run(

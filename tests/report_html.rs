@@ -1,50 +1,31 @@
 //! The HTML report: rendered in headless Chromium (Debian's `chromium`, which .ci/run
-//! installs) and checked against `predict` (one highlight per risk or reward sentence, its
+//! installs) and checked against `report --format json` (one highlight per risk or reward sentence, its
 //! label and probability as text, an anchor per sentence, the filters, the methods note),
 //! with a screenshot kept under target/report-test/; the contrast of every text colour on
 //! every highlight; the page's size on a large document.
 
+// the web app's test drives Chromium further; this one only needs its finder and flags
+#[allow(dead_code)]
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 use common::{fixture, run};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .map(|c| Command::new("which").arg(c).output())
-        .filter_map(Result::ok)
-        .find(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-}
-
 fn headless(browser: &Path, profile: &Path, extra: &[&str], page: &Path) -> std::process::Output {
-    let mut cmd = Command::new(browser);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .args(extra)
-    .arg(format!("file://{}", page.display()));
-    cmd.output().expect("chromium runs")
+    Command::new(browser)
+        .args(browser::FLAGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs")
 }
 
 #[test]
 fn html_report_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (see .ci/run)"
-        );
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+    let Some(browser) = browser::chromium_or_skip() else {
         return;
     };
     let article = fixture("article.txt");
