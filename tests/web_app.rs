@@ -198,7 +198,9 @@ fn without_scripts_the_page_explains_itself_and_its_form_posts_to_the_report() {
             );
             if let Ok(h) = html {
                 dom = h["outerHTML"].as_str().unwrap_or("").to_string();
-                if dom.contains("</body>") {
+                // a document still being parsed serialises with its closing tags too: wait
+                // for the page's last element
+                if dom.contains("src=\"/app.js\"") {
                     break;
                 }
             }
