@@ -232,8 +232,10 @@ pub struct Rule {
 /// priors, Complement NB with and without weight normalisation; Bernoulli on binary
 /// counts) at a few alphas, with stemming on, no stop words and min-df 1. Stage 2 takes the
 /// `refine` best (feature set, transform) pairs of stage 1 and crosses them with stemming,
-/// stop words, min-df and a finer alpha grid. Every candidate is cross-validated with the
-/// same folds.
+/// stop words, min-df and a finer alpha grid. Stage 3 takes the `refine` best settings of
+/// stages 1-2 that have both word features and character n-grams, and makes the n-grams a
+/// second expert (`char_weights`), crossed with every decision rule and the fine alphas.
+/// Every candidate is cross-validated with the same folds.
 #[derive(Clone, Debug)]
 pub struct Grid {
     pub features: Vec<Features>,
@@ -246,6 +248,8 @@ pub struct Grid {
     pub stem: Vec<bool>,
     pub stop_words: Vec<bool>,
     pub min_df: Vec<usize>,
+    /// Stage 3's weights of the character n-gram expert.
+    pub char_weights: Vec<f64>,
 }
 
 impl Default for Grid {
@@ -295,6 +299,7 @@ impl Default for Grid {
             stem: vec![true, false],
             stop_words: vec![false, true],
             min_df: vec![1, 2],
+            char_weights: vec![0.1, 0.15, 0.2, 0.3, 0.5],
         }
     }
 }
@@ -303,7 +308,7 @@ impl Default for Grid {
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub settings: Settings,
-    /// The search stage that tried it (1 or 2).
+    /// The search stage that tried it (1, 2 or 3).
     pub stage: u8,
     pub accuracy: Spread,
     pub macro_f1: Spread,
@@ -339,6 +344,7 @@ fn group(
                 idf: transform.idf,
                 norm: transform.norm,
                 weight_norm: rule.weight_norm,
+                char_weight: None,
             });
         }
     }
@@ -387,12 +393,12 @@ fn run_groups(
 /// Where a [`tune`] search is, as passed to its progress callback.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TuneProgress {
-    /// 1 or 2.
+    /// 1, 2 or 3.
     pub stage: u8,
     /// Groups of settings of this stage measured so far, of `of`.
     pub done: usize,
     pub of: usize,
-    /// Settings measured so far, both stages.
+    /// Settings measured so far, all stages.
     pub tried: usize,
     /// The best mean macro-F1 so far.
     pub best_macro_f1: Option<f64>,
@@ -520,6 +526,63 @@ pub fn tune(
     }
     run_groups(examples, groups, 2, k, seed, progress, &mut out)?;
     rank(&mut out);
+    // stage 3: the character n-grams as a second expert, for the best settings with both
+    // kinds of features (one group each: they share their counts)
+    let mut bases: Vec<Settings> = Vec::new();
+    for c in &out {
+        let s = &c.settings;
+        let both = s.text.char_ngrams.is_some() && (s.text.words || s.text.bigrams);
+        if !both || s.variant == Variant::Bernoulli || s.char_weight.is_some() {
+            continue;
+        }
+        let same_counts = |b: &Settings| {
+            b.text == s.text
+                && b.min_df == s.min_df
+                && b.sublinear_tf == s.sublinear_tf
+                && b.idf == s.idf
+                && b.norm == s.norm
+        };
+        if !bases.iter().any(same_counts) {
+            bases.push(s.clone());
+        }
+        if bases.len() == grid.refine {
+            break;
+        }
+    }
+    let groups: Vec<Vec<Settings>> = bases
+        .iter()
+        .map(|b| {
+            let features = Features {
+                words: b.text.words,
+                bigrams: b.text.bigrams,
+                char_ngrams: b.text.char_ngrams,
+            };
+            let transform = Transform {
+                sublinear_tf: b.sublinear_tf,
+                idf: b.idf,
+                norm: b.norm,
+            };
+            let plain = group(
+                features,
+                transform,
+                (b.text.stem, b.text.stop_words, b.min_df),
+                &grid.rules,
+                &grid.fine_alphas,
+            );
+            plain
+                .iter()
+                .flat_map(|s| {
+                    grid.char_weights.iter().map(|&w| Settings {
+                        char_weight: Some(w),
+                        ..s.clone()
+                    })
+                })
+                .collect()
+        })
+        .filter(|g: &Vec<Settings>| !g.is_empty())
+        .collect();
+    run_groups(examples, groups, 3, k, seed, progress, &mut out)?;
+    rank(&mut out);
     Ok(out)
 }
 
@@ -577,19 +640,35 @@ mod tests {
                     bigrams: false,
                     char_ngrams: Some((2, 3)),
                 },
+                Features {
+                    words: true,
+                    bigrams: false,
+                    char_ngrams: Some((2, 3)),
+                },
             ],
             alphas: vec![0.5],
             bernoulli_alphas: vec![0.5],
             refine: 1,
             fine_alphas: vec![0.5, 1.0],
+            char_weights: vec![0.2, 0.5],
             ..Grid::default()
         };
         let mut seen: Vec<TuneProgress> = Vec::new();
         let ranked = tune(&ex, &grid, 2, 3, &mut |p| seen.push(p.clone())).unwrap();
-        // stage 1: 2 features x 8 transforms x 4 rules x 1 alpha + 2 Bernoulli
+        // stage 1: 3 features x 8 transforms x 4 rules x 1 alpha + 3 Bernoulli
         let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
-        assert_eq!(stage1, 2 * 8 * 4 + 2);
+        assert_eq!(stage1, 3 * 8 * 4 + 3);
         assert!(ranked.iter().any(|c| c.stage == 2));
+        // stage 3: the one best word + n-gram setting x 4 rules x 2 alphas x 2 weights
+        let stage3: Vec<_> = ranked.iter().filter(|c| c.stage == 3).collect();
+        assert_eq!(stage3.len(), 4 * 2 * 2);
+        assert!(stage3.iter().all(|c| c.settings.char_weight.is_some()
+            && c.settings.text.words
+            && c.settings.text.char_ngrams.is_some()));
+        assert!(ranked
+            .iter()
+            .filter(|c| c.stage < 3)
+            .all(|c| c.settings.char_weight.is_none()));
         assert!(ranked
             .windows(2)
             .all(|w| w[0].macro_f1.mean >= w[1].macro_f1.mean));
@@ -597,7 +676,7 @@ mod tests {
         // and at the end the best macro-F1 is the winner's
         assert_eq!((seen[0].stage, seen[0].done, seen[0].tried), (1, 0, 0));
         let last = seen.last().unwrap();
-        assert_eq!((last.stage, last.done), (2, last.of));
+        assert_eq!((last.stage, last.done), (3, last.of));
         assert_eq!(last.tried, ranked.len());
         assert_eq!(last.best_macro_f1, Some(ranked[0].macro_f1.mean));
         assert!(seen.windows(2).all(|w| w[0].tried <= w[1].tried));

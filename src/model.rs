@@ -134,6 +134,13 @@ pub struct Settings {
     /// `ComplementNB(norm=True)`): each class's log weights divided by their sum.
     #[serde(default, skip_serializing_if = "is_false")]
     pub weight_norm: bool,
+    /// Character n-grams as a second naive Bayes model beside the word features (a product
+    /// of two experts): each kind's per-class weights are normalised over its own features,
+    /// and the character n-grams' log-likelihood is multiplied by this weight. `None`: one
+    /// model over all features. scikit-learn equivalent: a MultinomialNB (or ComplementNB)
+    /// fitted on each kind's columns, joint log-likelihoods summed with this weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_weight: Option<f64>,
 }
 
 impl Default for Settings {
@@ -149,12 +156,16 @@ impl Default for Settings {
             idf: false,
             norm: Norm::None,
             weight_norm: false,
+            char_weight: None,
         }
     }
 }
 
 /// The largest smoothing accepted: beyond it the counts no longer matter.
 pub const MAX_ALPHA: f64 = 1e6;
+
+/// The largest `--char-weight`.
+pub const MAX_CHAR_WEIGHT: f64 = 100.0;
 
 /// Training settings that passed [`Settings::check`]; fitting takes only these.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,6 +196,24 @@ impl Settings {
             return Err(Error::Param(
                 "--weight-norm applies to --variant complement only".into(),
             ));
+        }
+        if let Some(w) = self.char_weight {
+            if !(w.is_finite() && w > 0.0 && w <= MAX_CHAR_WEIGHT) {
+                return Err(Error::Param(format!(
+                    "--char-weight must be a number greater than 0 and at most {MAX_CHAR_WEIGHT}, got {w}"
+                )));
+            }
+            if self.text.char_ngrams.is_none() || !(self.text.words || self.text.bigrams) {
+                return Err(Error::Param(
+                    "--char-weight needs both --char-ngrams and word features (unigrams or --bigrams)"
+                        .into(),
+                ));
+            }
+            if self.variant == Variant::Bernoulli {
+                return Err(Error::Param(
+                    "--char-weight applies to --variant multinomial or complement".into(),
+                ));
+            }
         }
         if self.variant == Variant::Bernoulli && (self.idf || self.norm != Norm::None) {
             return Err(Error::Param(
@@ -268,6 +297,9 @@ impl Settings {
         }
         if s.weight_norm {
             f.push("--weight-norm".into());
+        }
+        if let Some(w) = s.char_weight {
+            f.push(format!("--char-weight {w}"));
         }
         f.join(" ")
     }

@@ -993,17 +993,41 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
         .collect();
     let mut weights = vec![0.0; nv * nc];
     let mut bias = log_prior.clone();
+    // With a character weight, the character n-grams (sorted first: their names start
+    // with '#') are a second expert: (their count, their weight).
+    let experts = s.char_weight.map(|w| {
+        (
+            model.vocab.terms().partition_point(|t| t.starts_with('#')),
+            w,
+        )
+    });
     match s.variant {
         Variant::Multinomial => {
             // most counts are 0, and ln(0 + alpha) is one number: compute it once
             let ln_alpha = alpha.ln();
             for c in 0..nc {
                 let row = model.class_row(c);
-                // Same arithmetic as linfa-bayes: ln(count + alpha) - ln(sum(count + alpha)).
-                let denom = row.iter().map(|&x| x + alpha).sum::<f64>().ln();
+                // Same arithmetic as linfa-bayes: ln(count + alpha) - ln(sum(count + alpha)),
+                // the sum over each expert's own features.
+                let denoms = experts.map(|(chars, w)| {
+                    (
+                        row[..chars].iter().map(|&x| x + alpha).sum::<f64>().ln(),
+                        row[chars..].iter().map(|&x| x + alpha).sum::<f64>().ln(),
+                        chars,
+                        w,
+                    )
+                });
+                let denom = match denoms {
+                    Some(_) => 0.0,
+                    None => row.iter().map(|&x| x + alpha).sum::<f64>().ln(),
+                };
                 for (f, &x) in row.iter().enumerate() {
                     let l = if x == 0.0 { ln_alpha } else { (x + alpha).ln() };
-                    weights[at(f) * nc + c] = l - denom;
+                    weights[at(f) * nc + c] = match denoms {
+                        None => l - denom,
+                        Some((dc, _, chars, w)) if f < chars => (l - dc) * w,
+                        Some((_, dw, _, _)) => l - dw,
+                    };
                 }
             }
         }
@@ -1014,20 +1038,33 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
                     .zip(model.class_row(c))
                     .for_each(|(a, x)| *a += x);
             }
+            // one expert over all features, or the character n-grams (columns 0..chars,
+            // weighted) and the words (the rest)
+            let parts: Vec<(std::ops::Range<usize>, f64)> = match experts {
+                None => vec![(0..nv, 1.0)],
+                Some((chars, w)) => vec![(0..chars, w), (chars..nv, 1.0)],
+            };
             for c in 0..nc {
                 let row = model.class_row(c);
-                let comp: Vec<f64> = all.iter().zip(row).map(|(a, x)| a - x + alpha).collect();
-                let denom = comp.iter().sum::<f64>().ln();
-                let logged: Vec<f64> = comp.iter().map(|x| x.ln() - denom).collect();
-                if s.weight_norm {
-                    // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
-                    let summed: f64 = logged.iter().sum();
-                    for (f, &l) in logged.iter().enumerate() {
-                        weights[at(f) * nc + c] = l / summed;
-                    }
-                } else {
-                    for (f, &l) in logged.iter().enumerate() {
-                        weights[at(f) * nc + c] = -l;
+                for (cols, w) in &parts {
+                    let comp: Vec<f64> = all[cols.clone()]
+                        .iter()
+                        .zip(&row[cols.clone()])
+                        .map(|(a, x)| a - x + alpha)
+                        .collect();
+                    let denom = comp.iter().sum::<f64>().ln();
+                    let logged: Vec<f64> = comp.iter().map(|x| x.ln() - denom).collect();
+                    let f0 = cols.start;
+                    if s.weight_norm {
+                        // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
+                        let summed: f64 = logged.iter().sum();
+                        for (f, &l) in logged.iter().enumerate() {
+                            weights[at(f0 + f) * nc + c] = l / summed * w;
+                        }
+                    } else {
+                        for (f, &l) in logged.iter().enumerate() {
+                            weights[at(f0 + f) * nc + c] = -l * w;
+                        }
                     }
                 }
             }
@@ -1182,6 +1219,62 @@ mod tests {
                 sorted.sort_by(|a, b| b.total_cmp(a));
                 if sorted[0] - sorted[1] > 1e-9 {
                     assert_eq!(predicted[i], out.best, "{t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn character_expert_weights_agree_with_linfa_fitted_per_kind() {
+        // --char-weight: the n-gram columns and the word columns are each their own
+        // multinomial NB; each must equal linfa fitted on those columns alone
+        let settings = Settings {
+            text: TextConfig {
+                bigrams: true,
+                char_ngrams: Some((3, 4)),
+                ..TextConfig::default()
+            },
+            alpha: 0.3,
+            sublinear_tf: false,
+            char_weight: Some(0.4),
+            ..Settings::default()
+        };
+        let m = model(settings.clone());
+        let scorer = Scorer::new(&m);
+        let pipeline = Pipeline::new(settings.text.clone());
+        let chars = m.vocab.terms().partition_point(|t| t.starts_with('#'));
+        assert!(chars > 0 && chars < m.vocab.len());
+        let rows: Vec<_> = corpus()
+            .iter()
+            .map(|e| {
+                let mut terms = Vec::new();
+                pipeline.terms(&e.text, &mut terms);
+                sparse_row(&terms, &m.vocab, &settings)
+            })
+            .collect();
+        let targets: Vec<usize> = corpus()
+            .iter()
+            .map(|e| m.labels.binary_search(&e.label).unwrap())
+            .collect();
+        let nc = m.labels.len();
+        for (cols, weight) in [(0..chars, 0.4), (chars..m.vocab.len(), 1.0)] {
+            let part: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .filter(|(f, _)| cols.contains(&(*f as usize)))
+                        .map(|&(f, v)| (f - cols.start as u32, v))
+                        .collect()
+                })
+                .collect();
+            let n = cols.len();
+            let nb = fit_linfa(&part, &targets, n, 0.3).unwrap();
+            let lp = LinfaParams::read(&nb, nc, n).unwrap();
+            for f in cols.clone() {
+                for c in 0..nc {
+                    let theirs = lp.feature_log_prob[c * n + f - cols.start] * weight;
+                    let ours = scorer.weights(f as u32)[c];
+                    assert!((ours - theirs).abs() < 1e-12, "feature {f} class {c}");
                 }
             }
         }

@@ -27,6 +27,11 @@ struct Case {
     alpha: f64,
     variant: String,
     weight_norm: bool,
+    #[serde(default = "yes")]
+    fit_prior: bool,
+    /// Character n-grams as a second expert (`kind` "word+char").
+    #[serde(default)]
+    char_weight: Option<f64>,
     classes: Vec<String>,
     features: Vec<String>,
     idf_weights: Vec<f64>,
@@ -34,6 +39,10 @@ struct Case {
     class_log_prior: Vec<f64>,
     probe_jll: Vec<Vec<f64>>,
     probe_proba: Vec<Vec<f64>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -47,22 +56,30 @@ fn tfidf_variants_match_scikit_learn() {
     let reference: Reference =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(
-        reference.cases.len() >= 8,
+        reference.cases.len() >= 12
+            && reference.cases.iter().filter(|c| c.char_weight.is_some()).count() >= 4,
         "scikit-learn {}",
         reference.sklearn
     );
     let examples = load(&common::fixture("golden.csv"), &CsvOptions::default()).unwrap();
     let probe = std::fs::read_to_string(common::fixture("probe.txt")).unwrap();
     for case in &reference.cases {
-        let chars = case.kind == "char";
+        let (words, chars) = match case.kind.as_str() {
+            "word" => (true, false),
+            "char" => (false, true),
+            "word+char" => (true, true),
+            other => panic!("kind {other}"),
+        };
         let settings = Settings {
             text: TextConfig {
                 stem: false,
                 stop_words: false,
                 bigrams: false,
-                words: !chars,
+                words,
                 char_ngrams: chars.then_some((3, 5)),
             },
+            fit_prior: case.fit_prior,
+            char_weight: case.char_weight,
             alpha: case.alpha,
             variant: case.variant.parse::<Variant>().unwrap(),
             sublinear_tf: case.sublinear_tf,
@@ -102,10 +119,15 @@ fn tfidf_variants_match_scikit_learn() {
             } else {
                 1.0
             };
+            // the n-grams' expert is weighted in the table; scikit-learn's is not
+            let expert = match case.char_weight {
+                Some(w) if case.features[j].starts_with('#') => w,
+                _ => 1.0,
+            };
             for c in 0..nc {
                 // the table folds idf into the weights; scikit-learn's ComplementNB
                 // feature_log_prob_ is the weight its jll uses, MultinomialNB's too
-                let ours = scorer.weights(f)[c] / idf;
+                let ours = scorer.weights(f)[c] / idf / expert;
                 let theirs = case.feature_log_prob[c][j];
                 assert!(
                     close(ours, theirs, 1e-9),

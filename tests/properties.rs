@@ -94,7 +94,10 @@ proptest! {
         complement in any::<bool>(),
         bigrams in any::<bool>(),
         stop_words in any::<bool>(),
+        char_weight in prop::option::of(0.05f64..3.0),
     ) {
+        // a character weight needs word features beside the n-grams
+        let char_weight = char_weight.filter(|_| words || bigrams);
         let settings = Settings {
             text: TextConfig {
                 words,
@@ -108,6 +111,7 @@ proptest! {
             norm: claimscan::model::Norm::L2,
             variant: if complement { claimscan::Variant::Complement } else { claimscan::Variant::Multinomial },
             weight_norm: complement,
+            char_weight,
             ..Settings::default()
         };
         let s = Scorer::new(&train(&fixture_examples(), &settings.check().unwrap()).unwrap());

@@ -185,6 +185,13 @@ fn settings_from_json(json: &str) -> PyResult<Settings> {
                     .map_err(to_py)?
             }
             "weight_norm" => s.weight_norm = b()?,
+            "char_weight" => {
+                s.char_weight = if val.is_null() {
+                    None
+                } else {
+                    Some(val.as_f64().ok_or_else(bad)?)
+                }
+            }
             _ => return Err(PyValueError::new_err(format!("unknown setting {k:?}"))),
         }
     }

@@ -437,6 +437,10 @@ pub struct TrainOpts {
     /// Complement NB with weight normalisation (with --variant complement).
     #[arg(long)]
     pub weight_norm: bool,
+    /// Character n-grams as their own naive Bayes model beside the word features, their
+    /// log-likelihood weighted by W (a product of two experts; with --char-ngrams).
+    #[arg(long, value_name = "W")]
+    pub char_weight: Option<f64>,
 }
 
 fn parse_range(s: &str) -> Result<(u8, u8), String> {
@@ -477,6 +481,7 @@ impl TrainOpts {
             idf: self.idf,
             norm: self.norm,
             weight_norm: self.weight_norm,
+            char_weight: self.char_weight,
         };
         Ok(s.check()?)
     }

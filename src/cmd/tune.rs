@@ -83,6 +83,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     bar.set_message("calibrating the best settings");
     let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
+    let stage2 = ranked.iter().filter(|c| c.stage == 2).count();
+    let stage3 = ranked.iter().filter(|c| c.stage == 3).count();
     let mut calibration = None;
     if let Some(best) = ranked.first() {
         // Calibrate the winner: temperature and threshold from out-of-fold predictions,
@@ -116,12 +118,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "{} settings ({} in stage 1: feature sets x tf/idf/norm x decision rules; {} in stage 2: \
-                 the {} best of stage 1 refined over stemming, stop words, min-df and alpha), \
-                 {}-fold cross-validation (seed {}) on {} rows, {:.1} s",
+                 the {} best of stage 1 refined over stemming, stop words, min-df and alpha; {} in \
+                 stage 3: the {} best with words and character n-grams, the n-grams as a second \
+                 expert weighted {}), {}-fold cross-validation (seed {}) on {} rows, {:.1} s",
                 ranked.len(),
                 stage1,
-                ranked.len() - stage1,
+                stage2,
                 grid.refine,
+                stage3,
+                grid.refine,
+                grid.char_weights
+                    .iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 args.cv,
                 args.seed,
                 examples.len(),

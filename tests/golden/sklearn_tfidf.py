@@ -87,6 +87,69 @@ for name, kind, sublinear, use_idf, norm, clf, settings in [
         "probe_proba": np.asarray(clf.predict_proba(P)).tolist(),
     })
 
+# Character n-grams as a second expert beside the words (claimscan's --char-weight): one
+# vector per sentence (words then n-grams; tf, idf and L2 norm over the whole vector, as
+# claimscan transforms a training row), then one naive Bayes per kind on its own columns,
+# joint log-likelihoods summed with the n-grams' one multiplied by the weight (the class
+# prior counted once).
+from sklearn.preprocessing import normalize
+import scipy.sparse as sp
+
+W = 0.25
+for name, sublinear, use_idf, norm, make in [
+    ("words+char 3-5 raw multinomial char-weight", False, False, None,
+     lambda: MultinomialNB(alpha=0.5, fit_prior=False)),
+    ("words+char 3-5 sublinear idf l2 multinomial char-weight", True, True, "l2",
+     lambda: MultinomialNB(alpha=0.5)),
+    ("words+char 3-5 sublinear idf l2 complement weight-norm char-weight", True, True, "l2",
+     lambda: ComplementNB(alpha=0.5, norm=True)),
+    ("words+char 3-5 raw complement char-weight", False, False, None,
+     lambda: ComplementNB(alpha=0.5)),
+]:
+    wv = TfidfVectorizer(sublinear_tf=sublinear, use_idf=use_idf, norm=None, smooth_idf=True, **WORD)
+    cv = TfidfVectorizer(sublinear_tf=sublinear, use_idf=use_idf, norm=None, smooth_idf=True, **CHAR)
+    Xw, Xc = wv.fit_transform(texts), cv.fit_transform(texts)
+    X = sp.hstack([Xc, Xw]).tocsr()  # claimscan's order: the '#' n-grams sort first
+    if norm:
+        X = normalize(X, norm=norm)
+    nc_cols = Xc.shape[1]
+    char_nb, word_nb = make().fit(X[:, :nc_cols], y), make().fit(X[:, nc_cols:], y)
+    ones = lambda n: np.ones(n)
+    idf_c = cv.idf_ if use_idf else ones(nc_cols)
+    idf_w = wv.idf_ if use_idf else ones(Xw.shape[1])
+    Pw = TfidfVectorizer(sublinear_tf=sublinear, use_idf=False, norm=None,
+                         vocabulary=wv.vocabulary_, **WORD).fit(texts).transform(probe)
+    Pw = Pw.multiply(idf_w.reshape(1, -1)).tocsr()
+    Pc = CountVectorizer(vocabulary=cv.vocabulary_, **CHAR).transform(probe).astype(float)
+    Pc = Pc.multiply(idf_c.reshape(1, -1)).tocsr()
+    jll_c = char_nb.predict_joint_log_proba(Pc)
+    if isinstance(char_nb, MultinomialNB):
+        jll_c = jll_c - char_nb.class_log_prior_
+    jll = word_nb.predict_joint_log_proba(Pw) + W * jll_c
+    proba = np.exp(jll - jll.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    cases.append({
+        "name": name,
+        "kind": "word+char",
+        "sublinear_tf": sublinear,
+        "idf": use_idf,
+        "norm": norm or "none",
+        "alpha": 0.5,
+        "variant": "complement" if isinstance(char_nb, ComplementNB) else "multinomial",
+        "weight_norm": bool(getattr(char_nb, "norm", False)),
+        "fit_prior": bool(getattr(char_nb, "fit_prior", True)),
+        "char_weight": W,
+        "classes": [str(c) for c in word_nb.classes_],
+        "features": [our_name("char_wb", f) for f in cv.get_feature_names_out()]
+        + [str(f) for f in wv.get_feature_names_out()],
+        "idf_weights": [float(v) for v in np.concatenate([idf_c, idf_w])] if use_idf else [],
+        # per class: the n-grams' weights (not yet multiplied by W), then the words'
+        "feature_log_prob": np.hstack([char_nb.feature_log_prob_, word_nb.feature_log_prob_]).tolist(),
+        "class_log_prior": np.asarray(word_nb.class_log_prior_).tolist(),
+        "probe_jll": np.asarray(jll).tolist(),
+        "probe_proba": proba.tolist(),
+    })
+
 out = {"sklearn": sklearn.__version__, "cases": cases}
 (here / "tfidf_reference.json").write_text(json.dumps(out, indent=1) + "\n")
 print(f"wrote {len(cases)} cases, scikit-learn {sklearn.__version__}")
