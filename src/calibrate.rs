@@ -72,9 +72,9 @@ fn out_of_fold_with(
         .map(|f| {
             let (train_set, _) = crate::cv::fold_split(examples, &fold, f);
             let model = train(&train_set, settings)?;
-            let temperature = match calibrate_inner {
-                Some(inner) => calibrate(&train_set, settings, inner, seed)?.temperature,
-                None => 1.0,
+            let calibration = match calibrate_inner {
+                Some(inner) => Some(calibrate(&train_set, settings, inner, seed)?),
+                None => None,
             };
             let cols: Vec<usize> = model
                 .labels
@@ -90,8 +90,21 @@ fn out_of_fold_with(
                 .map(|(i, e)| {
                     scorer.score(&e.text, &mut scratch);
                     let mut row = vec![f64::NEG_INFINITY; labels.len()];
-                    for (c, &x) in cols.iter().zip(&scratch.jll) {
-                        row[*c] = x / temperature;
+                    match &calibration {
+                        // the calibrated model's probabilities, as log scores: their
+                        // softmax gives them back
+                        Some(cal) => {
+                            let mut p = Vec::new();
+                            cal.apply(&scratch.jll, &mut p);
+                            for (c, &x) in cols.iter().zip(&p) {
+                                row[*c] = x.ln();
+                            }
+                        }
+                        None => {
+                            for (c, &x) in cols.iter().zip(&scratch.jll) {
+                                row[*c] = x;
+                            }
+                        }
                     }
                     (i, row)
                 })
@@ -114,6 +127,19 @@ fn out_of_fold_with(
 }
 
 impl OutOfFold {
+    /// The probabilities under `calibration` (temperature, then the top-label map), one
+    /// row per example.
+    pub fn calibrated(&self, calibration: &Calibration) -> Vec<Vec<f64>> {
+        self.jll
+            .iter()
+            .map(|j| {
+                let mut p = Vec::new();
+                calibration.apply(j, &mut p);
+                p
+            })
+            .collect()
+    }
+
     /// The probabilities at `temperature`, one row per example.
     pub fn probabilities(&self, temperature: f64) -> Vec<Vec<f64>> {
         self.jll
@@ -219,13 +245,70 @@ pub fn calibrate(
     let oof = out_of_fold(examples, settings, k, seed)?;
     let temperature = fit_temperature(&oof.jll, &oof.truth);
     let probs = oof.probabilities(temperature);
-    let (threshold, _) = best_threshold(&oof.labels, &probs, &oof.truth);
-    Ok(Calibration {
+    let (best_p, right): (Vec<f64>, Vec<f64>) = probs
+        .iter()
+        .zip(&oof.truth)
+        .map(|(p, &y)| {
+            let b = crate::scorer::argmax(p);
+            (p[b], if b == y { 1.0 } else { 0.0 })
+        })
+        .unzip();
+    let mut calibration = Calibration {
         temperature,
-        threshold,
+        threshold: 0.0,
         folds: k,
         seed,
-    })
+        top: isotonic(&best_p, &right),
+    };
+    let (threshold, _) = best_threshold(&oof.labels, &oof.calibrated(&calibration), &oof.truth);
+    calibration.threshold = threshold;
+    Ok(calibration)
+}
+
+/// Isotonic (non-decreasing) regression of `y` on `x`, as scikit-learn's
+/// `IsotonicRegression(out_of_bounds="clip")` fits it: ties in `x` pooled to their mean,
+/// pool-adjacent-violators weighted by the pooled counts, and the knots kept where the
+/// fitted line bends (the ends of each flat run). Its prediction is
+/// [`crate::scorer::interpolate`] over the knots.
+pub fn isotonic(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // blocks: (first x, last x, sum of y, count), unique x first
+    let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (xi, yi) in pairs {
+        match blocks.last_mut() {
+            Some(b) if b.1 == xi => {
+                b.2 += yi;
+                b.3 += 1.0;
+            }
+            _ => blocks.push((xi, xi, yi, 1.0)),
+        }
+    }
+    let points: Vec<(f64, f64, f64)> = blocks.iter().map(|b| (b.0, b.2, b.3)).collect();
+    // pool adjacent violators over the unique x: (x values, sum, weight)
+    let mut pools: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for (i, &(_, sum, w)) in points.iter().enumerate() {
+        pools.push((i, i, sum, w));
+        while pools.len() > 1 {
+            let n = pools.len();
+            let (a, b) = (pools[n - 2], pools[n - 1]);
+            if a.2 / a.3 > b.2 / b.3 {
+                pools[n - 2] = (a.0, b.1, a.2 + b.2, a.3 + b.3);
+                pools.pop();
+            } else {
+                break;
+            }
+        }
+    }
+    let mut fitted = vec![0.0; points.len()];
+    for (lo, hi, sum, w) in pools {
+        fitted[lo..=hi].iter_mut().for_each(|f| *f = sum / w);
+    }
+    let n = points.len();
+    (0..n)
+        .filter(|&i| i == 0 || i + 1 == n || fitted[i - 1] != fitted[i] || fitted[i] != fitted[i + 1])
+        .map(|i| (points[i].0, fitted[i]))
+        .collect()
 }
 
 /// One bin of a reliability table.

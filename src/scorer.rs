@@ -74,6 +74,8 @@ pub struct Scorer {
     bias: Vec<f64>,
     counts_needed: bool,
     temperature: f64,
+    /// The calibration's top-label map (empty: none).
+    top_map: Vec<(f64, f64)>,
     model: Model,
 }
 
@@ -463,6 +465,10 @@ impl Scorer {
         let fold_words = !s.needs_counts() && s.text.words;
         let counts_needed = s.needs_counts();
         let temperature = model.calibration.as_ref().map_or(1.0, |c| c.temperature);
+        let top_map = model
+            .calibration
+            .as_ref()
+            .map_or_else(Vec::new, |c| c.top.clone());
         Scorer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             pipeline,
@@ -483,6 +489,7 @@ impl Scorer {
             bias,
             counts_needed,
             temperature,
+            top_map,
             model: owned,
         }
     }
@@ -559,6 +566,9 @@ impl Scorer {
         }
         let best = argmax(jll);
         softmax_scaled(jll, self.temperature, &mut scratch.probs);
+        if !self.top_map.is_empty() {
+            recalibrate_top(&self.top_map, best, &mut scratch.probs);
+        }
         Outcome {
             best,
             probability: scratch.probs[best],
@@ -955,6 +965,55 @@ pub fn softmax(jll: &[f64], out: &mut Vec<f64>) {
     softmax_scaled(jll, 1.0, out);
 }
 
+/// Applies a top-label map (see [`crate::model::Calibration::top`]) to `probs`, whose best
+/// label is `best`: its probability `p` becomes `q`, read off the knots by linear
+/// interpolation and clamped at the ends, as scikit-learn's `IsotonicRegression` predicts.
+/// The other labels keep their proportions and share `1 - q`. `q` is raised where needed
+/// so that the best label stays the best.
+pub fn recalibrate_top(knots: &[(f64, f64)], best: usize, probs: &mut [f64]) {
+    let p = probs[best];
+    let mut q = interpolate(knots, p);
+    let rest = 1.0 - p;
+    let second = probs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != best)
+        .map(|(_, &x)| x)
+        .fold(0.0, f64::max);
+    // the runner-up becomes second * (1 - q) / rest: keep it at most q
+    if rest + second > 0.0 {
+        q = q.max(second / (rest + second));
+    }
+    let q = q.clamp(0.0, 1.0);
+    let others = probs.len().saturating_sub(1).max(1) as f64;
+    for (i, x) in probs.iter_mut().enumerate() {
+        if i == best {
+            *x = q;
+        } else if rest > 0.0 {
+            *x *= (1.0 - q) / rest;
+        } else {
+            *x = (1.0 - q) / others;
+        }
+    }
+}
+
+/// The piecewise-linear function through `knots` (x ascending) at `x`, constant beyond the
+/// ends (numpy's `interp`).
+pub fn interpolate(knots: &[(f64, f64)], x: f64) -> f64 {
+    let Some(&(x0, y0)) = knots.first() else {
+        return x;
+    };
+    if x <= x0 {
+        return y0;
+    }
+    let i = knots.partition_point(|&(k, _)| k <= x);
+    if i == knots.len() {
+        return knots[i - 1].1;
+    }
+    let ((xa, ya), (xb, yb)) = (knots[i - 1], knots[i]);
+    ya + (yb - ya) * (x - xa) / (xb - xa)
+}
+
 /// [`softmax`] of `jll / temperature`.
 pub fn softmax_scaled(jll: &[f64], temperature: f64, out: &mut Vec<f64>) {
     let max = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -1278,6 +1337,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn top_label_map_moves_the_best_probability_and_keeps_the_ranking() {
+        let knots = [(0.2, 0.3), (0.5, 0.6), (0.9, 0.85)];
+        // between knots: linear; beyond the ends: the end values
+        assert!((interpolate(&knots, 0.35) - 0.45).abs() < 1e-15);
+        assert_eq!(interpolate(&knots, 0.1), 0.3);
+        assert_eq!(interpolate(&knots, 0.99), 0.85);
+        assert_eq!(interpolate(&[], 0.42), 0.42);
+        // the best label goes from 0.35 to 0.45; the others keep their proportions
+        let mut p = vec![0.25, 0.35, 0.4];
+        recalibrate_top(&knots, 1, &mut p);
+        assert!((p[1] - 0.45).abs() < 1e-12);
+        assert!((p[0] / p[2] - 0.25 / 0.4).abs() < 1e-12);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // a map that would drop the best below the runner-up stops where they are equal
+        let mut p = vec![0.32, 0.34, 0.34];
+        recalibrate_top(&[(0.0, 0.1), (1.0, 0.2)], 1, &mut p);
+        assert_eq!(argmax(&p), 1);
+        assert!((p[1] - p[2]).abs() < 1e-12 && (p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // a best label at exactly 1 shares what the map takes away evenly
+        let mut p = vec![0.0, 1.0, 0.0];
+        recalibrate_top(&knots, 1, &mut p);
+        assert!([0.075, 0.85, 0.075]
+            .iter()
+            .zip(&p)
+            .all(|(a, b)| (a - b).abs() < 1e-12));
     }
 
     #[test]

@@ -4,16 +4,31 @@
 //! The digests below were recorded with the binary of the previous main (commit bc769fe,
 //! before the throughput work of issue 14) on the first 25,000 lines of
 //! `claimscan::bench_stream` (real vocabulary in varied word order, about 4 MB), with the
-//! shipped model (JSON records compared without the `model` and `claimscan` keys that
-//! now end each of them). If the shipped model is retrained, re-record them with the binary of the
-//! main branch before the change under test (see `record` in the assertion message).
+//! model that was shipped then (JSON records compared without the `model` and `claimscan`
+//! keys that now end each of them). That model is retrained here from the corpus with its
+//! settings, and must come out byte for byte the same (CRC-32 `0x2e94ce1e`), so the test
+//! keeps its meaning when the shipped model changes. If the corpus changes, re-record the
+//! digests with the main branch's binary before the change under test (see `record` in the
+//! assertion message).
 
 mod common;
 
 use common::claimscan;
 
-/// CRC-32 of `models/claims.model` when the digests were recorded.
+/// CRC-32 of the model the digests were recorded with (the shipped model of bc769fe).
 const MODEL_CRC: u32 = 0x2e94_ce1e;
+/// Its `claimscan train` settings.
+const SETTINGS: &[&str] = &[
+    "--alpha",
+    "0.3",
+    "--bigrams",
+    "--no-stem",
+    "--char-ngrams",
+    "3-5",
+    "--raw-tf",
+    "--uniform-prior",
+    "--calibrate",
+];
 const LINES: usize = 25_000;
 
 /// (arguments, CRC-32 of stdout, length of stdout)
@@ -43,22 +58,37 @@ const CASES: &[(&[&str], u32, usize)] = &[
 
 #[test]
 fn large_stream_output_is_byte_identical_to_the_previous_implementation() {
-    let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/claims.model"))
-        .expect("shipped model");
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("recorded.model");
+    let trained = claimscan()
+        .args(["train", "-q", "--data"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/claims.csv"))
+        .arg("--out")
+        .arg(&model_path)
+        .args(SETTINGS)
+        .output()
+        .unwrap();
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
     assert_eq!(
-        crc32fast::hash(&model),
+        crc32fast::hash(&std::fs::read(&model_path).unwrap()),
         MODEL_CRC,
-        "the shipped model changed: re-record the digests of this test with the previous \
-         main's binary (record: claimscan predict ARGS stream.txt | crc32)"
+        "the corpus changed, so the recorded model can't be retrained: re-record the digests \
+         of this test with the previous main's binary and the model trained with SETTINGS \
+         (record: claimscan predict --model M ARGS stream.txt | crc32)"
     );
     let stream = claimscan::bench_stream(LINES);
-    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.txt");
     std::fs::write(&path, &stream).unwrap();
     for (args, crc, len) in CASES {
         // from a file, and the default case also from stdin (a pipe)
         let out = claimscan()
             .arg("predict")
+            .arg("--model")
+            .arg(&model_path)
             .args(*args)
             .arg(&path)
             .output()
@@ -81,7 +111,8 @@ fn large_stream_output_is_byte_identical_to_the_previous_implementation() {
     }
     for threads in ["1", "2"] {
         let out = claimscan()
-            .args(["predict", "--threads", threads])
+            .args(["predict", "--threads", threads, "--model"])
+            .arg(&model_path)
             .write_stdin(stream.clone())
             .output()
             .unwrap();

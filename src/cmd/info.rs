@@ -45,6 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "threshold": c.threshold,
                     "folds": c.folds,
                     "seed": c.seed,
+                    "top_label_map": c.top,
                 })),
                 "labels": labels,
             });
@@ -121,8 +122,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &model.calibration {
         Some(c) => writeln!(
             out,
-            "calibration:    temperature {:.4}, recommended threshold {:.2} ({}-fold out-of-fold, seed {})",
-            c.temperature, c.threshold, c.folds, c.seed
+            "calibration:    temperature {:.4}, {}, recommended threshold {:.2} ({}-fold out-of-fold, seed {})",
+            c.temperature,
+            if c.top.is_empty() {
+                "no top-label map".to_string()
+            } else {
+                format!("top-label map of {} points", c.top.len())
+            },
+            c.threshold,
+            c.folds,
+            c.seed
         )?,
         None => writeln!(out, "calibration:    none (probabilities are the raw naive Bayes posteriors)")?,
     }
