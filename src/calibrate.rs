@@ -265,50 +265,43 @@ pub fn calibrate(
     Ok(calibration)
 }
 
-/// Isotonic (non-decreasing) regression of `y` on `x`, as scikit-learn's
-/// `IsotonicRegression(out_of_bounds="clip")` fits it: ties in `x` pooled to their mean,
-/// pool-adjacent-violators weighted by the pooled counts, and the knots kept where the
-/// fitted line bends (the ends of each flat run). Its prediction is
-/// [`crate::scorer::interpolate`] over the knots.
+/// Isotonic (non-decreasing) regression of `y` on `x`, as a smooth map: the
+/// pool-adjacent-violators fit (scikit-learn's `IsotonicRegression`; adjacent pools with
+/// equal means are merged too), with one knot per pool at its centroid (mean `x`, mean
+/// `y`), so that [`crate::scorer::interpolate`] through the knots rises strictly between
+/// them ("centred isotonic regression", Oron and Flournoy 2017) instead of making steps
+/// on which distinct scores tie.
 pub fn isotonic(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
     let mut pairs: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // blocks: (first x, last x, sum of y, count), unique x first
-    let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
+    // equal x values first become one point: (sum of x, sum of y, count, x)
+    let mut points: Vec<(f64, f64, f64, f64)> = Vec::new();
     for (xi, yi) in pairs {
-        match blocks.last_mut() {
-            Some(b) if b.1 == xi => {
-                b.2 += yi;
-                b.3 += 1.0;
+        match points.last_mut() {
+            Some(p) if p.3 == xi => {
+                p.0 += xi;
+                p.1 += yi;
+                p.2 += 1.0;
             }
-            _ => blocks.push((xi, xi, yi, 1.0)),
+            _ => points.push((xi, yi, 1.0, xi)),
         }
     }
-    let points: Vec<(f64, f64, f64)> = blocks.iter().map(|b| (b.0, b.2, b.3)).collect();
-    // pool adjacent violators over the unique x: (x values, sum, weight)
-    let mut pools: Vec<(usize, usize, f64, f64)> = Vec::new();
-    for (i, &(_, sum, w)) in points.iter().enumerate() {
-        pools.push((i, i, sum, w));
+    // pools of points, merged while a pool's mean is not above the previous one's
+    let mut pools: Vec<(f64, f64, f64)> = Vec::new();
+    for (sx, sy, n, _) in points {
+        pools.push((sx, sy, n));
         while pools.len() > 1 {
-            let n = pools.len();
-            let (a, b) = (pools[n - 2], pools[n - 1]);
-            if a.2 / a.3 > b.2 / b.3 {
-                pools[n - 2] = (a.0, b.1, a.2 + b.2, a.3 + b.3);
+            let k = pools.len();
+            let (a, b) = (pools[k - 2], pools[k - 1]);
+            if a.1 / a.2 >= b.1 / b.2 {
+                pools[k - 2] = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
                 pools.pop();
             } else {
                 break;
             }
         }
     }
-    let mut fitted = vec![0.0; points.len()];
-    for (lo, hi, sum, w) in pools {
-        fitted[lo..=hi].iter_mut().for_each(|f| *f = sum / w);
-    }
-    let n = points.len();
-    (0..n)
-        .filter(|&i| i == 0 || i + 1 == n || fitted[i - 1] != fitted[i] || fitted[i] != fitted[i + 1])
-        .map(|i| (points[i].0, fitted[i]))
-        .collect()
+    pools.iter().map(|p| (p.0 / p.2, p.1 / p.2)).collect()
 }
 
 /// One bin of a reliability table.

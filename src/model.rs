@@ -348,11 +348,11 @@ pub struct Calibration {
     pub folds: usize,
     /// Seed of the fold assignment.
     pub seed: u64,
-    /// Top-label recalibration after the temperature: knots `(p, q)` of a non-decreasing
+    /// Top-label recalibration after the temperature: knots `(p, q)` of an increasing
     /// piecewise-linear map of the best probability, fitted by isotonic regression of "the
-    /// best label is right" on the best out-of-fold probability (scikit-learn's
-    /// `IsotonicRegression(out_of_bounds="clip")`). The best label's probability `p`
-    /// becomes `q` and the other labels share the rest in their proportions (see
+    /// best label is right" on the best out-of-fold probability (centred: one knot per
+    /// pool, see [`crate::calibrate::isotonic`]). The best label's probability `p` becomes
+    /// `q` and the other labels share the rest in their proportions (see
     /// [`crate::scorer::recalibrate_top`]). Empty: the temperature alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top: Vec<(f64, f64)>,
@@ -388,10 +388,10 @@ impl Calibration {
         }
         let in_unit = |v: f64| (0.0..=1.0).contains(&v);
         if !self.top.iter().all(|&(p, q)| in_unit(p) && in_unit(q))
-            || !self.top.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+            || !self.top.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
         {
             return Err(Error::Param(
-                "the top-label map must be points within 0 and 1, ascending, non-decreasing"
+                "the top-label map must be points within 0 and 1, both coordinates ascending"
                     .into(),
             ));
         }

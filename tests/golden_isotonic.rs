@@ -1,5 +1,6 @@
 //! The top-label calibration's isotonic regression against scikit-learn's
-//! `IsotonicRegression(out_of_bounds="clip")`, within 1e-12. The numbers were written by
+//! `IsotonicRegression`: the same pools (knots at their centroids) and the same
+//! interpolated values, within 1e-12. The numbers were written by
 //! tests/golden/sklearn_isotonic.py.
 
 use claimscan::calibrate::isotonic;
@@ -17,6 +18,7 @@ struct Case {
     name: String,
     x: Vec<f64>,
     y: Vec<f64>,
+    knots: Vec<(f64, f64)>,
     grid: Vec<f64>,
     predicted: Vec<f64>,
 }
@@ -30,7 +32,15 @@ fn isotonic_regression_matches_scikit_learn() {
     assert!(reference.cases.len() >= 3, "scikit-learn {}", reference.sklearn);
     for case in &reference.cases {
         let knots = isotonic(&case.x, &case.y);
-        assert!(knots.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!(knots.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert_eq!(knots.len(), case.knots.len(), "{}: pools", case.name);
+        for (k, (a, b)) in knots.iter().zip(&case.knots).enumerate() {
+            assert!(
+                (a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-12,
+                "{}: knot {k}: {a:?} vs {b:?}",
+                case.name
+            );
+        }
         for (x, want) in case.grid.iter().zip(&case.predicted) {
             let got = interpolate(&knots, *x);
             assert!(
