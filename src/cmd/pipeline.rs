@@ -69,6 +69,8 @@ struct LineReader<R> {
     /// Lines handed out so far.
     lines: u64,
     eof: bool,
+    /// A signal stopped the reading: the unfinished line at the end is not a line.
+    stopped: bool,
     busy: Duration,
 }
 
@@ -82,6 +84,7 @@ impl<R: Read> LineReader<R> {
             cut: false,
             lines: 0,
             eof: false,
+            stopped: false,
             busy: Duration::ZERO,
         }
     }
@@ -99,8 +102,9 @@ impl<R: Read> LineReader<R> {
         chunk.data.append(carry);
         while !self.eof {
             if STOP.load(Ordering::SeqCst) != 0 {
-                // a signal asked us to stop: read no more
+                // a signal asked us to stop: read no more, and answer only whole lines
                 self.eof = true;
+                self.stopped = true;
                 break;
             }
             let t = Instant::now();
@@ -126,8 +130,8 @@ impl<R: Read> LineReader<R> {
                 break;
             }
         }
-        if self.eof && self.seen > 0 {
-            // the last line has no line end
+        if self.eof && self.seen > 0 && !self.stopped {
+            // the last line of the input has no line end
             chunk.ends.push(chunk.data.len());
             chunk.truncated += u64::from(self.cut);
             (self.seen, self.kept, self.cut) = (0, 0, false);
