@@ -388,7 +388,10 @@ impl Calibration {
         }
         let in_unit = |v: f64| (0.0..=1.0).contains(&v);
         if !self.top.iter().all(|&(p, q)| in_unit(p) && in_unit(q))
-            || !self.top.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
+            || !self
+                .top
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
         {
             return Err(Error::Param(
                 "the top-label map must be points within 0 and 1, both coordinates ascending"

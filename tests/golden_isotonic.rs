@@ -29,7 +29,11 @@ fn isotonic_regression_matches_scikit_learn() {
         .join("tests/golden/isotonic_reference.json");
     let reference: Reference =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(reference.cases.len() >= 3, "scikit-learn {}", reference.sklearn);
+    assert!(
+        reference.cases.len() >= 3,
+        "scikit-learn {}",
+        reference.sklearn
+    );
     for case in &reference.cases {
         let knots = isotonic(&case.x, &case.y);
         assert!(knots.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));

@@ -57,7 +57,12 @@ fn tfidf_variants_match_scikit_learn() {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(
         reference.cases.len() >= 12
-            && reference.cases.iter().filter(|c| c.char_weight.is_some()).count() >= 4,
+            && reference
+                .cases
+                .iter()
+                .filter(|c| c.char_weight.is_some())
+                .count()
+                >= 4,
         "scikit-learn {}",
         reference.sklearn
     );

@@ -145,7 +145,14 @@ fn html_report_renders_in_headless_chromium() {
     // the methods note
     let crc = crc32fast::hash(claimscan::EMBEDDED_MODEL);
     assert!(dom.contains(&format!("<code>crc32:{crc:08x}</code>")));
-    assert!(dom.contains("Threshold: 0.25 (the model's recommended one)"));
+    let threshold = claimscan::embedded_model()
+        .unwrap()
+        .calibration
+        .expect("the shipped model is calibrated")
+        .threshold;
+    assert!(dom.contains(&format!(
+        "Threshold: {threshold:.2} (the model's recommended one)"
+    )));
     assert!(dom.contains("cross-validated") && dom.contains("held-out"));
     assert!(dom.contains("Automatic labels: check before quoting."));
     // no information only on hover

@@ -6,29 +6,40 @@
 //! `claimscan::bench_stream` (real vocabulary in varied word order, about 4 MB), with the
 //! model that was shipped then (JSON records compared without the `model` and `claimscan`
 //! keys that now end each of them). That model is retrained here from the corpus with its
-//! settings, and must come out byte for byte the same (CRC-32 `0x2e94ce1e`), so the test
-//! keeps its meaning when the shipped model changes. If the corpus changes, re-record the
+//! settings and its calibration of the time (a temperature and a threshold, no top-label
+//! map), and must come out byte for byte the same (CRC-32 `0x2e94ce1e`), so the test keeps
+//! its meaning when the shipped model changes. If the corpus changes, re-record the
 //! digests with the main branch's binary before the change under test (see `record` in the
 //! assertion message).
 
 mod common;
 
+use claimscan::calibrate::{best_threshold, fit_temperature, out_of_fold};
+use claimscan::corpus::{load, CsvOptions};
+use claimscan::cv::DEFAULT_SEED;
+use claimscan::model::{train, Calibration, Settings};
+use claimscan::persist;
+use claimscan::text::TextConfig;
 use common::claimscan;
 
 /// CRC-32 of the model the digests were recorded with (the shipped model of bc769fe).
 const MODEL_CRC: u32 = 0x2e94_ce1e;
-/// Its `claimscan train` settings.
-const SETTINGS: &[&str] = &[
-    "--alpha",
-    "0.3",
-    "--bigrams",
-    "--no-stem",
-    "--char-ngrams",
-    "3-5",
-    "--raw-tf",
-    "--uniform-prior",
-    "--calibrate",
-];
+/// Its `claimscan train` settings (`--alpha 0.3 --bigrams --no-stem --char-ngrams 3-5
+/// --raw-tf --uniform-prior`), calibrated on 5 folds with the default seed.
+fn recorded_settings() -> Settings {
+    Settings {
+        text: TextConfig {
+            stem: false,
+            bigrams: true,
+            char_ngrams: Some((3, 5)),
+            ..TextConfig::default()
+        },
+        alpha: 0.3,
+        sublinear_tf: false,
+        fit_prior: false,
+        ..Settings::default()
+    }
+}
 const LINES: usize = 25_000;
 
 /// (arguments, CRC-32 of stdout, length of stdout)
@@ -60,26 +71,33 @@ const CASES: &[(&[&str], u32, usize)] = &[
 fn large_stream_output_is_byte_identical_to_the_previous_implementation() {
     let dir = tempfile::tempdir().unwrap();
     let model_path = dir.path().join("recorded.model");
-    let trained = claimscan()
-        .args(["train", "-q", "--data"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/claims.csv"))
-        .arg("--out")
-        .arg(&model_path)
-        .args(SETTINGS)
-        .output()
-        .unwrap();
-    assert!(
-        trained.status.success(),
-        "{}",
-        String::from_utf8_lossy(&trained.stderr)
-    );
+    let examples = load(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/claims.csv")),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let settings = recorded_settings().check().unwrap();
+    let mut model = train(&examples, &settings).unwrap();
+    // the calibration of the time: the temperature, and the threshold at that temperature
+    let oof = out_of_fold(&examples, &settings, 5, DEFAULT_SEED).unwrap();
+    let temperature = fit_temperature(&oof.jll, &oof.truth);
+    let (threshold, _) = best_threshold(&oof.labels, &oof.probabilities(temperature), &oof.truth);
+    model.calibration = Some(Calibration {
+        temperature,
+        threshold,
+        folds: 5,
+        seed: DEFAULT_SEED,
+        top: Vec::new(),
+    });
+    let bytes = persist::to_bytes(&model);
     assert_eq!(
-        crc32fast::hash(&std::fs::read(&model_path).unwrap()),
+        crc32fast::hash(&bytes),
         MODEL_CRC,
         "the corpus changed, so the recorded model can't be retrained: re-record the digests \
-         of this test with the previous main's binary and the model trained with SETTINGS \
+         of this test with the previous main's binary and the model trained here \
          (record: claimscan predict --model M ARGS stream.txt | crc32)"
     );
+    std::fs::write(&model_path, &bytes).unwrap();
     let stream = claimscan::bench_stream(LINES);
     let path = dir.path().join("stream.txt");
     std::fs::write(&path, &stream).unwrap();
