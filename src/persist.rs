@@ -12,9 +12,26 @@ use std::path::Path;
 
 /// First bytes of every model file.
 pub const MAGIC: &str = "claimscan-model";
-/// The format version this build writes: 2, a binary body (version 1, a JSON body, is
-/// still read).
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build reads and writes. Version 2 is a binary body
+/// (version 1, a JSON body, is still read). Version 3 is the same body, written only for
+/// models that a version-2 reader would score wrongly without a word: a character
+/// n-gram expert (`--char-weight`) or a top-label calibration map, settings that such a
+/// reader does not know. It refuses them instead. Other models are still written as
+/// version 2, byte for byte as before.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The format version `model` is written in (see [`FORMAT_VERSION`]).
+pub fn format_version(model: &Model) -> u32 {
+    let top_map = model
+        .calibration
+        .as_ref()
+        .is_some_and(|c| !c.top.is_empty());
+    if model.settings.char_weight.is_some() || top_map {
+        3
+    } else {
+        2
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct Body {
@@ -56,7 +73,8 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     };
     let bin = encode(&body);
     let mut out = format!(
-        "{MAGIC} {FORMAT_VERSION} {} {:08x}\n",
+        "{MAGIC} {} {} {:08x}\n",
+        format_version(model),
         bin.len(),
         crc32fast::hash(&bin)
     )
@@ -265,7 +283,16 @@ fn from_body(header: &Header, body: &[u8], path: &Path) -> Result<Model> {
     } else {
         decode(body).map_err(bad)?
     };
-    into_model(body, header.len).map_err(bad)
+    let model = into_model(body, header.len).map_err(bad)?;
+    if header.version >= 2 && format_version(&model) != header.version {
+        // version 3 exactly when a version-2 reader would misread the model
+        return Err(bad(format!(
+            "damaged model: format version {} does not match its settings (version {})",
+            header.version,
+            format_version(&model)
+        )));
+    }
+    Ok(model)
 }
 
 /// Reads a model from the bytes of a model file; `path` only names it in errors.
@@ -693,14 +720,55 @@ mod tests {
     }
 
     #[test]
+    fn models_a_version_2_reader_would_misread_are_version_3() {
+        let plain = model();
+        assert_eq!(format_version(&plain), 2);
+        let settings = Settings {
+            text: crate::text::TextConfig {
+                char_ngrams: Some((3, 4)),
+                ..Default::default()
+            },
+            char_weight: Some(0.5),
+            ..Settings::default()
+        };
+        let data: Vec<Example> = ["cheap fast model", "attack the model"]
+            .iter()
+            .zip(["reward:cost", "risk:security"])
+            .map(|(t, l)| Example {
+                text: t.to_string(),
+                label: l.to_string(),
+                line: 0,
+            })
+            .collect();
+        let expert = train(&data, &settings.check().unwrap()).unwrap();
+        let mut mapped = plain.clone();
+        mapped.calibration = Some(Calibration {
+            temperature: 2.0,
+            threshold: 0.3,
+            folds: 5,
+            seed: 1,
+            top: vec![(0.2, 0.3), (0.9, 0.8)],
+        });
+        for m in [expert, mapped] {
+            let mut bytes = to_bytes(&m);
+            assert!(bytes.starts_with(b"claimscan-model 3 "));
+            assert_eq!(from_bytes(&bytes, Path::new("m")).unwrap(), m);
+            // labelled version 2, it is refused rather than read by the wrong rules
+            bytes[16] = b'2';
+            let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
+            assert!(e.contains("does not match its settings"), "{e}");
+        }
+    }
+
+    #[test]
     fn other_version_and_garbage() {
         let mut bytes = to_bytes(&model());
         assert!(bytes.starts_with(b"claimscan-model 2 "));
-        bytes[16] = b'3';
+        bytes[16] = b'4';
         let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
         assert_eq!(
             e,
-            "m: model format version 3 is not supported (this claimscan reads versions 1 to 2)"
+            "m: model format version 4 is not supported (this claimscan reads versions 1 to 3)"
         );
         let e = from_bytes(b"text,label\n", Path::new("m"))
             .unwrap_err()

@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|(l, n)| serde_json::json!({"label": l, "training_rows": n}))
                 .collect();
             let mut doc = serde_json::json!({
-                "format_version": claimscan::persist::FORMAT_VERSION,
+                "format_version": claimscan::persist::format_version(&model),
                 "variant": s.variant.to_string(),
                 "training_rows": model.training_rows(),
                 "features": model.vocab.len(),
@@ -99,7 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     writeln!(
         out,
         "format version: {}",
-        claimscan::persist::FORMAT_VERSION
+        claimscan::persist::format_version(&model)
     )?;
     writeln!(out, "variant:        {}", s.variant)?;
     writeln!(out, "training rows:  {}", model.training_rows())?;
