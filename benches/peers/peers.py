@@ -192,17 +192,26 @@ secs = time.perf_counter() - t0
 results.append(("fastText supervised (CLI predict)", args.lines / secs, acc, f1))
 print(f"fastText: {args.lines / secs:,.0f} sentences/s", file=sys.stderr)
 
-# claimscan: train with the shipped settings on the same 80%, then the CLI end to end
-info = subprocess.run([args.claimscan, "info"], capture_output=True, text=True, check=True).stdout
-flags = next(l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("settings:"))
-subprocess.run([args.claimscan, "train", "--data", f"{W}/train.csv", "--out", f"{W}/cs.model", *flags],
-               check=True, capture_output=True)
-ev = subprocess.run([args.claimscan, "eval", "--data", f"{W}/test.csv", "--model", f"{W}/cs.model", "--json"],
-                    capture_output=True, text=True, check=True).stdout
-ev = json.loads(ev)
+# claimscan: each build trains with its own shipped model's settings on the same 80% (an
+# older build may not know a newer model's settings or read its format), then the CLI end
+# to end
 binaries = [("claimscan", args.claimscan)]
 if args.previous:
     binaries.append(("previous main", args.previous))
+models, evals = {}, {}
+for name, binary in binaries:
+    info = subprocess.run([binary, "info"], capture_output=True, text=True, check=True).stdout
+    settings = next(l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("settings:"))
+    if name == "claimscan":
+        flags = settings
+    models[name] = f"{W}/cs-{len(models)}.model"
+    subprocess.run([binary, "train", "--data", f"{W}/train.csv", "--out", models[name], *settings],
+                   check=True, capture_output=True)
+    ev = subprocess.run([binary, "eval", "--data", f"{W}/test.csv", "--model", models[name], "--json"],
+                        capture_output=True, text=True, check=True).stdout
+    evals[name] = json.loads(ev)
+    if name != "claimscan":
+        print(f"{name} settings: {' '.join(settings)}", file=sys.stderr)
 for threads in (1, os.cpu_count()):
     # the binaries in turn, median of three runs each
     times = {name: [] for name, _ in binaries}
@@ -210,13 +219,13 @@ for threads in (1, os.cpu_count()):
         for name, binary in binaries:
             t0 = time.perf_counter()
             with open(f"{W}/out-claimscan.txt", "wb") as out:
-                subprocess.run([binary, "predict", "--model", f"{W}/cs.model", "--threads", str(threads), stream],
+                subprocess.run([binary, "predict", "--model", models[name], "--threads", str(threads), stream],
                                stdout=out, check=True)
             times[name].append(time.perf_counter() - t0)
     for name, _ in binaries:
         secs = sorted(times[name])[1]
         results.append((f"{name} predict ({threads} thread{'s' if threads > 1 else ''})",
-                        args.lines / secs, ev["accuracy"], ev["macro_f1"]))
+                        args.lines / secs, evals[name]["accuracy"], evals[name]["macro_f1"]))
         print(f"{name} {threads}: {args.lines / secs:,.0f} sentences/s", file=sys.stderr)
 
 cpu = "unknown"

@@ -6,6 +6,7 @@
 #   LINES=200000 bash benches/peers/run.sh   # a shorter stream
 #   QUALITY_ONLY=1 bash benches/peers/run.sh # only the held-out quality table
 #   PREVIOUS=/path/to/old/claimscan bash benches/peers/run.sh   # time a previous build beside it
+#                                        (each build with its own shipped settings)
 #
 # The stream is benches/make_stream.py's: real vocabulary from the corpus and the held-out
 # sets, in varied word order (about 24 words a line).
