@@ -137,3 +137,19 @@ def test_threads_share_one_classifier(clf):
     for t in threads:
         t.join()
     assert all(r == expected for r in results)
+
+
+def test_train_with_a_character_expert(tmp_path):
+    golden = str(FIXTURES / "golden.csv")
+    joint = claimscan.train(golden, str(tmp_path / "j.model"), alpha=0.5, char_ngrams=(3, 4))
+    expert = claimscan.train(golden, str(tmp_path / "e.model"), alpha=0.5, char_ngrams=(3, 4),
+                             char_weight=0.2)
+    # a version-2 reader would not know the setting: the file says version 3
+    assert (tmp_path / "e.model").read_bytes().startswith(b"claimscan-model 3 ")
+    assert (tmp_path / "j.model").read_bytes().startswith(b"claimscan-model 2 ")
+    texts = ["attackers exploit the model", "a cheap fast model", "the weather today"]
+    pj, pe = joint.predict_proba(texts), expert.predict_proba(texts)
+    assert pe.shape == pj.shape and abs(pe.sum(axis=1) - 1).max() < 1e-9
+    assert abs(pe - pj).max() > 1e-3
+    with pytest.raises(ValueError, match="char-weight"):
+        claimscan.train(golden, str(tmp_path / "x.model"), char_weight=0.2)
