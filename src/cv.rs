@@ -209,12 +209,34 @@ pub struct Features {
     pub char_ngrams: Option<(u8, u8)>,
 }
 
+impl Features {
+    /// The feature kinds of `s`.
+    fn of(s: &Settings) -> Features {
+        Features {
+            words: s.text.words,
+            bigrams: s.text.bigrams,
+            char_ngrams: s.text.char_ngrams,
+        }
+    }
+}
+
 /// How training rows are weighted before counting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transform {
     pub sublinear_tf: bool,
     pub idf: bool,
     pub norm: Norm,
+}
+
+impl Transform {
+    /// The training transform of `s`.
+    fn of(s: &Settings) -> Transform {
+        Transform {
+            sublinear_tf: s.sublinear_tf,
+            idf: s.idf,
+            norm: s.norm,
+        }
+    }
 }
 
 /// A decision rule and its smoothing.
@@ -466,16 +488,7 @@ pub fn tune(
     let mut best: Vec<(Features, Transform, Rule)> = Vec::new();
     for c in &out {
         let s = &c.settings;
-        let f = Features {
-            words: s.text.words,
-            bigrams: s.text.bigrams,
-            char_ngrams: s.text.char_ngrams,
-        };
-        let t = Transform {
-            sublinear_tf: s.sublinear_tf,
-            idf: s.idf,
-            norm: s.norm,
-        };
+        let (f, t) = (Features::of(s), Transform::of(s));
         if !best.iter().any(|(bf, bt, _)| *bf == f && *bt == t) {
             best.push((
                 f,
@@ -552,19 +565,9 @@ pub fn tune(
     let groups: Vec<Vec<Settings>> = bases
         .iter()
         .map(|b| {
-            let features = Features {
-                words: b.text.words,
-                bigrams: b.text.bigrams,
-                char_ngrams: b.text.char_ngrams,
-            };
-            let transform = Transform {
-                sublinear_tf: b.sublinear_tf,
-                idf: b.idf,
-                norm: b.norm,
-            };
             let plain = group(
-                features,
-                transform,
+                Features::of(b),
+                Transform::of(b),
                 (b.text.stem, b.text.stop_words, b.min_df),
                 &grid.rules,
                 &grid.fine_alphas,

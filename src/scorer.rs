@@ -1213,6 +1213,25 @@ mod tests {
         train(&corpus(), &settings.check().unwrap()).unwrap()
     }
 
+    /// The sparse rows of `texts` under `m`'s settings, and the label column of each
+    /// corpus row (the first rows of `texts` are the corpus's).
+    fn rows_and_targets(m: &Model, texts: &[String]) -> (Vec<crate::model::SparseRow>, Vec<usize>) {
+        let pipeline = Pipeline::new(m.settings.text.clone());
+        let rows = texts
+            .iter()
+            .map(|t| {
+                let mut terms = Vec::new();
+                pipeline.terms(t, &mut terms);
+                sparse_row(&terms, &m.vocab, &m.settings)
+            })
+            .collect();
+        let targets = corpus()
+            .iter()
+            .map(|e| m.labels.binary_search(&e.label).unwrap())
+            .collect();
+        (rows, targets)
+    }
+
     #[test]
     fn table_agrees_with_linfa_predict_and_parameters() {
         for (bigrams, sublinear_tf) in [(false, false), (true, false), (false, true), (true, true)]
@@ -1228,7 +1247,6 @@ mod tests {
             };
             let m = model(settings.clone());
             let scorer = Scorer::new(&m);
-            let pipeline = Pipeline::new(settings.text.clone());
             let probe = [
                 "attackers exploit a poisoned backdoor",
                 "scammers scammers scammers clone clone voices",
@@ -1243,18 +1261,7 @@ mod tests {
                 .map(|e| e.text)
                 .chain(probe.iter().map(|s| s.to_string()))
                 .collect();
-            let rows: Vec<_> = texts
-                .iter()
-                .map(|t| {
-                    let mut terms = Vec::new();
-                    pipeline.terms(t, &mut terms);
-                    sparse_row(&terms, &m.vocab, &settings)
-                })
-                .collect();
-            let targets: Vec<usize> = corpus()
-                .iter()
-                .map(|e| m.labels.binary_search(&e.label).unwrap())
-                .collect();
+            let (rows, targets) = rows_and_targets(&m, &texts);
             let nb = fit_linfa(&rows[..targets.len()], &targets, m.vocab.len(), 0.3).unwrap();
             let lp = LinfaParams::read(&nb, m.labels.len(), m.vocab.len()).unwrap();
             let x = densify(&rows, m.vocab.len());
@@ -1300,21 +1307,10 @@ mod tests {
         };
         let m = model(settings.clone());
         let scorer = Scorer::new(&m);
-        let pipeline = Pipeline::new(settings.text.clone());
         let chars = m.vocab.terms().partition_point(|t| t.starts_with('#'));
         assert!(chars > 0 && chars < m.vocab.len());
-        let rows: Vec<_> = corpus()
-            .iter()
-            .map(|e| {
-                let mut terms = Vec::new();
-                pipeline.terms(&e.text, &mut terms);
-                sparse_row(&terms, &m.vocab, &settings)
-            })
-            .collect();
-        let targets: Vec<usize> = corpus()
-            .iter()
-            .map(|e| m.labels.binary_search(&e.label).unwrap())
-            .collect();
+        let texts: Vec<String> = corpus().into_iter().map(|e| e.text).collect();
+        let (rows, targets) = rows_and_targets(&m, &texts);
         let nc = m.labels.len();
         for (cols, weight) in [(0..chars, 0.4), (chars..m.vocab.len(), 1.0)] {
             let part: Vec<_> = rows
