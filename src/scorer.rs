@@ -980,9 +980,10 @@ pub fn recalibrate_top(knots: &[(f64, f64)], best: usize, probs: &mut [f64]) {
         .filter(|&(i, _)| i != best)
         .map(|(_, &x)| x)
         .fold(0.0, f64::max);
-    // the runner-up becomes second * (1 - q) / rest: keep it at most q
+    // the runner-up becomes second * (1 - q) / rest: keep it below q (by a hair more than
+    // rounding, so that the best label stays the argmax of the probabilities too)
     if rest + second > 0.0 {
-        q = q.max(second / (rest + second));
+        q = q.max(second / (rest + second) * (1.0 + 1e-9));
     }
     let q = q.clamp(0.0, 1.0);
     let others = probs.len().saturating_sub(1).max(1) as f64;
@@ -1349,11 +1350,15 @@ mod tests {
         assert!((p[1] - 0.45).abs() < 1e-12);
         assert!((p[0] / p[2] - 0.25 / 0.4).abs() < 1e-12);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        // a map that would drop the best below the runner-up stops where they are equal
-        let mut p = vec![0.32, 0.34, 0.34];
-        recalibrate_top(&[(0.0, 0.1), (1.0, 0.2)], 1, &mut p);
-        assert_eq!(argmax(&p), 1);
-        assert!((p[1] - p[2]).abs() < 1e-12 && (p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // a map that would drop the best below the runner-up stops just above it, also
+        // when the runner-up comes first (the argmax of the probabilities stays the best)
+        for (best, mut p) in [(1, vec![0.32, 0.34, 0.34]), (2, vec![0.3, 0.3, 0.4])] {
+            recalibrate_top(&[(0.0, 0.1), (1.0, 0.2)], best, &mut p);
+            assert_eq!(argmax(&p), best, "{p:?}");
+            let runner_up = p[(best + 1) % 3].max(p[(best + 2) % 3]);
+            assert!(p[best] > runner_up && p[best] - runner_up < 1e-8, "{p:?}");
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
         // a best label at exactly 1 shares what the map takes away evenly
         let mut p = vec![0.0, 1.0, 0.0];
         recalibrate_top(&knots, 1, &mut p);
