@@ -1055,39 +1055,30 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
     let mut bias = log_prior.clone();
     // With a character weight, the character n-grams (sorted first: their names start
     // with '#') are a second expert: (their count, their weight).
-    let experts = s.char_weight.map(|w| {
-        (
-            model.vocab.terms().partition_point(|t| t.starts_with('#')),
-            w,
-        )
-    });
+    // The experts: one over all features, or, with a character weight, the character
+    // n-grams (sorted first: their names start with '#'), weighted, and the words.
+    let parts: Vec<(std::ops::Range<usize>, f64)> = match s.char_weight {
+        None => vec![(0..nv, 1.0)],
+        Some(w) => {
+            let chars = model.vocab.terms().partition_point(|t| t.starts_with('#'));
+            vec![(0..chars, w), (chars..nv, 1.0)]
+        }
+    };
     match s.variant {
         Variant::Multinomial => {
             // most counts are 0, and ln(0 + alpha) is one number: compute it once
             let ln_alpha = alpha.ln();
             for c in 0..nc {
                 let row = model.class_row(c);
-                // Same arithmetic as linfa-bayes: ln(count + alpha) - ln(sum(count + alpha)),
-                // the sum over each expert's own features.
-                let denoms = experts.map(|(chars, w)| {
-                    (
-                        row[..chars].iter().map(|&x| x + alpha).sum::<f64>().ln(),
-                        row[chars..].iter().map(|&x| x + alpha).sum::<f64>().ln(),
-                        chars,
-                        w,
-                    )
-                });
-                let denom = match denoms {
-                    Some(_) => 0.0,
-                    None => row.iter().map(|&x| x + alpha).sum::<f64>().ln(),
-                };
-                for (f, &x) in row.iter().enumerate() {
-                    let l = if x == 0.0 { ln_alpha } else { (x + alpha).ln() };
-                    weights[at(f) * nc + c] = match denoms {
-                        None => l - denom,
-                        Some((dc, _, chars, w)) if f < chars => (l - dc) * w,
-                        Some((_, dw, _, _)) => l - dw,
-                    };
+                for (cols, w) in &parts {
+                    // Same arithmetic as linfa-bayes: ln(count + alpha) -
+                    // ln(sum(count + alpha)), the sum over the expert's own features.
+                    let part = &row[cols.clone()];
+                    let denom = part.iter().map(|&x| x + alpha).sum::<f64>().ln();
+                    for (f, &x) in cols.clone().zip(part) {
+                        let l = if x == 0.0 { ln_alpha } else { (x + alpha).ln() };
+                        weights[at(f) * nc + c] = (l - denom) * w;
+                    }
                 }
             }
         }
@@ -1098,12 +1089,6 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
                     .zip(model.class_row(c))
                     .for_each(|(a, x)| *a += x);
             }
-            // one expert over all features, or the character n-grams (columns 0..chars,
-            // weighted) and the words (the rest)
-            let parts: Vec<(std::ops::Range<usize>, f64)> = match experts {
-                None => vec![(0..nv, 1.0)],
-                Some((chars, w)) => vec![(0..chars, w), (chars..nv, 1.0)],
-            };
             for c in 0..nc {
                 let row = model.class_row(c);
                 for (cols, w) in &parts {
@@ -1114,17 +1099,15 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
                         .collect();
                     let denom = comp.iter().sum::<f64>().ln();
                     let logged: Vec<f64> = comp.iter().map(|x| x.ln() - denom).collect();
-                    let f0 = cols.start;
-                    if s.weight_norm {
-                        // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
-                        let summed: f64 = logged.iter().sum();
-                        for (f, &l) in logged.iter().enumerate() {
-                            weights[at(f0 + f) * nc + c] = l / summed * w;
-                        }
+                    // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
+                    let summed: f64 = if s.weight_norm {
+                        logged.iter().sum()
                     } else {
-                        for (f, &l) in logged.iter().enumerate() {
-                            weights[at(f0 + f) * nc + c] = -l * w;
-                        }
+                        1.0
+                    };
+                    for (f, &l) in cols.clone().zip(&logged) {
+                        let weight = if s.weight_norm { l / summed } else { -l };
+                        weights[at(f) * nc + c] = weight * w;
                     }
                 }
             }

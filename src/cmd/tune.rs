@@ -94,9 +94,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let oof = out_of_fold(&examples, &settings, args.cv, args.seed)?;
         let truth: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
         let raw = ProbabilityReport::new(&oof.labels, &oof.probabilities(1.0), &truth);
-        let cooked = ProbabilityReport::new(&oof.labels, &oof.calibrated(&cal), &truth);
-        let (_, f1) =
-            claimscan::calibrate::best_threshold(&oof.labels, &oof.calibrated(&cal), &oof.truth);
+        let calibrated = oof.calibrated(&cal);
+        let cooked = ProbabilityReport::new(&oof.labels, &calibrated, &truth);
+        let (_, f1) = claimscan::calibrate::best_threshold(&oof.labels, &calibrated, &oof.truth);
         if let Some(path) = &args.out {
             bar.set_message("training the best settings");
             let mut model = claimscan::model::train(&examples, &settings)?;
