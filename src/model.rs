@@ -338,7 +338,8 @@ pub struct Model {
 /// abstaining.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
-    /// Probabilities are `softmax(jll / temperature)`; fitted by minimising the log-loss
+    /// Probabilities are `softmax(jll / temperature)` (then the top-label map, `top`);
+    /// fitted by minimising the log-loss
     /// of out-of-fold predictions.
     pub temperature: f64,
     /// Below this calibrated probability a sentence is best called `neutral`: the value

@@ -4,8 +4,9 @@
 //! Character n-grams stay inside one word, so a word's n-grams always add the same row of
 //! class weights: it is summed once, when the word is first seen, and cached per thread
 //! like the word's term id. At scoring, character n-grams count once per occurrence and
-//! word features take the model's term-frequency transform; idf weights are folded into the
-//! table, and the probabilities are `softmax(jll / temperature)`.
+//! word features take the model's term-frequency transform; idf weights (and, with a
+//! character expert, its weight) are folded into the table. The probabilities are
+//! `softmax(jll / temperature)`, then the calibration's top-label map, if it has one.
 
 use crate::model::{Model, Variant};
 use crate::text::{for_each_char_ngram, for_each_word, Pipeline, Word, MAX_WORD_BYTES};
