@@ -50,11 +50,12 @@ pub struct Scorer {
     /// Bigram features by first term: the (second term id, row) pairs of first term `a`
     /// are `successors[starts[a]..starts[a + 1]]`, sorted by second term id.
     starts: Vec<u32>,
-    successors: Vec<(u32, u32)>,
+    /// Each is (second term id, row, distinct row of the weights).
+    successors: Vec<(u32, u32, u32)>,
     /// The bigrams of first terms with more than [`LINEAR_SUCCESSORS`] successors, by
     /// (first, second) term ids: open addressing, keys `(a << 32 | b) + 1` (0: empty),
     /// each next to its row (one cache line per probe).
-    pairs: Vec<(u64, u32)>,
+    pairs: Vec<(u64, u32, u32)>,
     /// character n-gram feature name ("#" + n-gram) -> feature column.
     chars: FxHashMap<String, u32>,
     char_ngrams: Option<(u8, u8)>,
@@ -66,8 +67,13 @@ pub struct Scorer {
     /// caches: vocabulary column -> row, and row -> column.
     col_row: Vec<u32>,
     row_col: Vec<u32>,
-    /// `n_features` rows of `n_classes` weights (idf folded in), in row order.
+    /// The distinct rows of `n_classes` weights (idf folded in), in order of first use by
+    /// the rows: features with the same counts in every class (most bigrams and n-grams
+    /// were seen once, in one class) share one, so the rows a text reads stay in the CPU's
+    /// caches.
     weights: Vec<f64>,
+    /// Table row -> its distinct row in `weights`.
+    distinct: Vec<u32>,
     /// Whether a word's unigram weights are folded into its cached row (every occurrence
     /// adds them once: no term-frequency transform to apply).
     fold_words: bool,
@@ -403,7 +409,14 @@ impl Scorer {
             unigram.push(UNKNOWN);
             next
         };
-        // rows: most frequent feature first (ties: column order)
+        // rows: the features read per sentence first (bigrams, and words unless folded into
+        // the cached word rows; character n-grams are read only when a word is first seen),
+        // then by frequency, most frequent first (ties: column order)
+        let fold_words = !s.needs_counts() && s.text.words;
+        let cold = |f: usize| -> u64 {
+            let bigram = model.vocab.terms()[f].contains(' ');
+            u64::from(f < n_char_features || (fold_words && !bigram))
+        };
         let mut freq = vec![0.0f64; nv];
         for c in 0..nc {
             for (f, &x) in model.class_row(c).iter().enumerate() {
@@ -411,11 +424,11 @@ impl Scorer {
             }
         }
         // counts are finite and non-negative, so their bits order like the numbers
-        let mut keyed: Vec<(u64, u32)> = (0..nv)
-            .map(|c| (u64::MAX - freq[c].to_bits(), c as u32))
+        let mut keyed: Vec<(u64, u64, u32)> = (0..nv)
+            .map(|c| (cold(c), u64::MAX - freq[c].to_bits(), c as u32))
             .collect();
         keyed.sort_unstable();
-        let row_col: Vec<u32> = keyed.into_iter().map(|(_, c)| c).collect();
+        let row_col: Vec<u32> = keyed.into_iter().map(|(_, _, c)| c).collect();
         let mut col_row = vec![0u32; nv];
         for (r, &c) in row_col.iter().enumerate() {
             col_row[c as usize] = r as u32;
@@ -437,6 +450,9 @@ impl Scorer {
                 }
             }
         }
+        let (table, bias) = compile_rows(model, |f| col_row[f] as usize);
+        debug_assert_eq!(table.len(), nc * nv);
+        let (weights, distinct) = distinct_rows(&table, nc);
         bigram.sort_unstable();
         let mut starts = vec![0u32; unigram.len() + 1];
         for &(a, _, _) in &bigram {
@@ -445,25 +461,25 @@ impl Scorer {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let successors: Vec<(u32, u32)> = bigram.iter().map(|&(_, b, r)| (b, r)).collect();
+        let successors: Vec<(u32, u32, u32)> = bigram
+            .iter()
+            .map(|&(_, b, r)| (b, r, distinct[r as usize]))
+            .collect();
         let long = |a: u32| starts[a as usize + 1] - starts[a as usize] > LINEAR_SUCCESSORS as u32;
         let n_long = bigram.iter().filter(|&&(a, _, _)| long(a)).count();
         let size = (n_long * 2).next_power_of_two().max(2);
-        let mut pairs = vec![(0u64, NO_ROW); size];
+        let mut pairs = vec![(0u64, NO_ROW, NO_ROW); size];
         for &(a, b, r) in bigram.iter().filter(|&&(a, _, _)| long(a)) {
             let key = pair_key(a, b);
             let mut i = pair_slot(key, size);
             while pairs[i].0 != 0 {
                 i = (i + 1) & (size - 1);
             }
-            pairs[i] = (key, r);
+            pairs[i] = (key, r, distinct[r as usize]);
         }
-        let (weights, bias) = compile_rows(model, |f| col_row[f] as usize);
-        debug_assert_eq!(weights.len(), nc * nv);
         let pipeline = Pipeline::new(s.text.clone());
         let labels = model.labels.clone();
         let char_ngrams = s.text.char_ngrams;
-        let fold_words = !s.needs_counts() && s.text.words;
         let counts_needed = s.needs_counts();
         let temperature = model.calibration.as_ref().map_or(1.0, |c| c.temperature);
         let top_map = model
@@ -486,6 +502,7 @@ impl Scorer {
             col_row,
             row_col,
             weights,
+            distinct,
             fold_words,
             bias,
             counts_needed,
@@ -512,7 +529,7 @@ impl Scorer {
 
     /// Number of feature columns.
     fn n_features(&self) -> usize {
-        self.weights.len() / self.n_classes.max(1)
+        self.distinct.len()
     }
 
     /// The weights of feature column `f` (a column of the model's vocabulary), one per
@@ -524,8 +541,14 @@ impl Scorer {
     /// The weights of table row `r`.
     #[inline]
     fn row(&self, r: u32) -> &[f64] {
+        self.distinct_row(self.distinct[r as usize])
+    }
+
+    /// The distinct row of weights `d`.
+    #[inline]
+    fn distinct_row(&self, d: u32) -> &[f64] {
         let c = self.n_classes;
-        &self.weights[r as usize * c..(r as usize + 1) * c]
+        &self.weights[d as usize * c..(d as usize + 1) * c]
     }
 
     /// The per-class constant added to every sentence's score.
@@ -653,7 +676,7 @@ impl Scorer {
                         feats.push(e.unigram);
                     }
                     if bigrams && prev_lo != prev_hi {
-                        let found = self.bigram_row(prev, id, prev_lo, prev_hi);
+                        let (found, _) = self.bigram_row(prev, id, prev_lo, prev_hi);
                         if found != NO_ROW {
                             feats.push(found);
                         }
@@ -664,15 +687,15 @@ impl Scorer {
         });
     }
 
-    /// The row of bigram (a, b), `a`'s successors being `successors[lo..hi]` (NO_ROW if it
-    /// is not a feature).
+    /// The row of bigram (a, b) and its distinct row of weights, `a`'s successors being
+    /// `successors[lo..hi]` (NO_ROW if it is not a feature).
     #[inline]
-    fn bigram_row(&self, a: u32, b: u32, lo: u32, hi: u32) -> u32 {
+    fn bigram_row(&self, a: u32, b: u32, lo: u32, hi: u32) -> (u32, u32) {
         let succ = &self.successors[lo as usize..hi as usize];
         if succ.len() <= LINEAR_SUCCESSORS {
             succ.iter()
-                .find(|&&(x, _)| x == b)
-                .map_or(NO_ROW, |&(_, r)| r)
+                .find(|&&(x, _, _)| x == b)
+                .map_or((NO_ROW, NO_ROW), |&(_, r, d)| (r, d))
         } else {
             self.pair_row(a, b)
         }
@@ -763,11 +786,11 @@ impl Scorer {
                 feats.push(e.unigram);
             }
             if lo != hi {
-                let found = self.bigram_row(a, e.id, lo, hi);
+                let (found, distinct) = self.bigram_row(a, e.id, lo, hi);
                 if found != NO_ROW {
                     if folded {
-                        prefetch(self.row(found));
-                        pending.push(found);
+                        prefetch(self.distinct_row(distinct));
+                        pending.push(distinct);
                         *char_known += 1;
                     } else {
                         feats.push(found);
@@ -781,7 +804,7 @@ impl Scorer {
                 let r = (p & !CACHED) as usize;
                 add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
             } else {
-                add(char_acc, self.row(p), 1.0);
+                add(char_acc, self.distinct_row(p), 1.0);
             }
         }
     }
@@ -843,14 +866,14 @@ impl Scorer {
 
     /// The row of bigram (a, b) when `a` has more than [`LINEAR_SUCCESSORS`] successors.
     #[inline]
-    fn pair_row(&self, a: u32, b: u32) -> u32 {
+    fn pair_row(&self, a: u32, b: u32) -> (u32, u32) {
         let key = pair_key(a, b);
         let mask = self.pairs.len() - 1;
         let mut i = pair_slot(key, self.pairs.len());
         loop {
             match self.pairs[i] {
-                (k, row) if k == key => return row,
-                (0, _) => return NO_ROW,
+                (k, row, distinct) if k == key => return (row, distinct),
+                (0, _, _) => return (NO_ROW, NO_ROW),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -1027,6 +1050,29 @@ pub fn softmax_scaled(jll: &[f64], temperature: f64, out: &mut Vec<f64>) {
     }
     let sum: f64 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
+}
+
+/// The distinct rows of `table` (rows of `nc` weights, compared bit for bit), in order of
+/// first occurrence, and for each row of `table` the index of its distinct row.
+fn distinct_rows(table: &[f64], nc: usize) -> (Vec<f64>, Vec<u32>) {
+    if nc == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    let bits: Vec<u64> = table.iter().map(|x| x.to_bits()).collect();
+    let mut first: FxHashMap<&[u64], u32> = FxHashMap::default();
+    let mut weights = Vec::new();
+    let distinct = bits
+        .chunks_exact(nc)
+        .zip(table.chunks_exact(nc))
+        .map(|(key, row)| {
+            let next = first.len() as u32;
+            *first.entry(key).or_insert_with(|| {
+                weights.extend_from_slice(row);
+                next
+            })
+        })
+        .collect();
+    (weights, distinct)
 }
 
 /// The per-feature weights (`n_features` rows of `n_classes`, idf folded in) and per-class
