@@ -26,13 +26,13 @@ pub struct KnownMetrics {
 /// `tests/fixtures/heldout.csv` and `heldout_web.csv`. A test recomputes the held-out
 /// figures and fails when the shipped model changes without this table.
 pub const KNOWN_METRICS: &[KnownMetrics] = &[KnownMetrics {
-    crc32: 0xc77d_a916,
+    crc32: 0x1563_14a6,
     cv_folds: 5,
-    cv_accuracy: 0.8219,
-    cv_macro_f1: 0.8251,
+    cv_accuracy: 0.8294,
+    cv_macro_f1: 0.8294,
     heldout: &[
-        ("tests/fixtures/heldout.csv", 300, 0.9533, 0.9540),
-        ("tests/fixtures/heldout_web.csv", 720, 0.9069, 0.9070),
+        ("tests/fixtures/heldout.csv", 300, 0.9467, 0.9470),
+        ("tests/fixtures/heldout_web.csv", 720, 0.9097, 0.9097),
     ],
 }];
 

@@ -75,8 +75,11 @@ pub struct Scorer {
     /// Table row -> its distinct row in `weights`.
     distinct: Vec<u32>,
     /// Whether a word's unigram weights are folded into its cached row (every occurrence
-    /// adds them once: no term-frequency transform to apply).
+    /// adds them once), and bigram rows are added once per occurrence too.
     fold_words: bool,
+    /// With folded words: whether word features found more than once in a sentence take
+    /// `1 + ln(count)` instead of `count` (a correction added after the sum).
+    sublinear: bool,
     /// Per class, log prior, plus the Bernoulli sum over absent features.
     bias: Vec<f64>,
     counts_needed: bool,
@@ -345,7 +348,12 @@ pub struct Scratch {
     /// Per word of the sentence: its cache entry and the bigram it ends, if any
     /// (first term, and the first term's successors).
     entries: Vec<(Entry, u32, u32, u32)>,
-    /// A direct-mapped memo of bigram lookups: (pair key + 1, row or NO_ROW).
+    /// With sublinear tf, the word features (unigrams and bigrams) of the sentence whose
+    /// terms occur more than once in it, to count them.
+    word_feats: Vec<u32>,
+    /// With sublinear tf, per term id: (sentence stamp, occurrences in that sentence).
+    term_seen: Vec<(u32, u32)>,
+    term_stamp: u32,
     chars: Vec<char>,
     gram: String,
     word: String,
@@ -412,7 +420,7 @@ impl Scorer {
         // rows: the features read per sentence first (bigrams, and words unless folded into
         // the cached word rows; character n-grams are read only when a word is first seen),
         // then by frequency, most frequent first (ties: column order)
-        let fold_words = !s.needs_counts() && s.text.words;
+        let fold_words = s.variant != Variant::Bernoulli && s.text.words;
         let cold = |f: usize| -> u64 {
             let bigram = model.vocab.terms()[f].contains(' ');
             u64::from(f < n_char_features || (fold_words && !bigram))
@@ -481,6 +489,7 @@ impl Scorer {
         let labels = model.labels.clone();
         let char_ngrams = s.text.char_ngrams;
         let counts_needed = s.needs_counts();
+        let sublinear = fold_words && s.sublinear_tf;
         let temperature = model.calibration.as_ref().map_or(1.0, |c| c.temperature);
         let top_map = model
             .calibration
@@ -504,6 +513,7 @@ impl Scorer {
             weights,
             distinct,
             fold_words,
+            sublinear,
             bias,
             counts_needed,
             temperature,
@@ -568,7 +578,8 @@ impl Scorer {
     /// Scores `text`: fills `scratch.jll` and `scratch.probs` and returns the best class.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Outcome {
         self.walk_rows(text, scratch);
-        if self.counts_needed {
+        let counted = self.counts_needed && !self.fold_words;
+        if counted {
             count_unsorted(scratch, self.n_features());
         }
         let jll = &mut scratch.jll;
@@ -578,7 +589,7 @@ impl Scorer {
             add(jll, &scratch.char_acc, 1.0);
         }
         let known = scratch.feats.len() + scratch.char_known;
-        if self.counts_needed {
+        if counted {
             for &(f, n) in &scratch.counted {
                 let v = self.model.settings.feature_value(n);
                 add(jll, self.row(f), v);
@@ -722,8 +733,20 @@ impl Scorer {
             gram,
             word,
             feats,
+            word_feats,
+            term_seen,
+            term_stamp,
             ..
         } = scratch;
+        word_feats.clear();
+        if self.sublinear {
+            if term_seen.len() != self.unigram.len() || *term_stamp == u32::MAX {
+                term_seen.clear();
+                term_seen.resize(self.unigram.len(), (0, 0));
+                *term_stamp = 0;
+            }
+            *term_stamp += 1;
+        }
         // 1. split, key and prefetch each word's cache slot
         text_words.clear();
         word_keys.clear();
@@ -756,6 +779,14 @@ impl Scorer {
                 STOP => {}
                 UNKNOWN => (prev, prev_lo, prev_hi) = (UNKNOWN, 0, 0),
                 id => {
+                    if self.sublinear {
+                        let seen = &mut term_seen[id as usize];
+                        *seen = if seen.0 == *term_stamp {
+                            (seen.0, seen.1 + 1)
+                        } else {
+                            (*term_stamp, 1)
+                        };
+                    }
                     if bigrams && prev_lo != prev_hi {
                         pair = (prev, prev_lo, prev_hi);
                         if prev_hi - prev_lo > LINEAR_SUCCESSORS as u32 {
@@ -785,6 +816,10 @@ impl Scorer {
             if words && e.unigram != UNKNOWN && !folded {
                 feats.push(e.unigram);
             }
+            let repeated = |t: u32| term_seen[t as usize].1 > 1;
+            if self.sublinear && e.unigram != UNKNOWN && repeated(e.id) {
+                word_feats.push(e.unigram);
+            }
             if lo != hi {
                 let (found, distinct) = self.bigram_row(a, e.id, lo, hi);
                 if found != NO_ROW {
@@ -792,6 +827,9 @@ impl Scorer {
                         prefetch(self.distinct_row(distinct));
                         pending.push(distinct);
                         *char_known += 1;
+                        if self.sublinear && repeated(a) && repeated(e.id) {
+                            word_feats.push(found);
+                        }
                     } else {
                         feats.push(found);
                     }
@@ -805,6 +843,16 @@ impl Scorer {
                 add(char_acc, &rows[r * nc..(r + 1) * nc], 1.0);
             } else {
                 add(char_acc, self.distinct_row(p), 1.0);
+            }
+        }
+        // 5. sublinear tf: a word feature found n > 1 times (its terms, then, occur more than
+        // once) was added n times; it takes 1 + ln(n)
+        if word_feats.len() > 1 {
+            word_feats.sort_unstable();
+            for run in word_feats.chunk_by(|a, b| a == b).filter(|r| r.len() > 1) {
+                let n = run.len() as u32;
+                let v = self.model.settings.feature_value(n) - f64::from(n);
+                add(char_acc, self.row(run[0]), v);
             }
         }
     }

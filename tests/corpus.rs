@@ -538,6 +538,24 @@ fn shipped_model_generalises_to_web_style_writing() {
     );
 }
 
+const OFF_TOPIC_FLOOR: f64 = 0.50;
+
+/// A floor on tests/fixtures/offtopic.csv: 140 sentences that are not about AI but carry
+/// risk or benefit words (scams, recalls, fees, copyright, audits), all `neutral` by the
+/// taxonomy's Scope rule. The model trained on the corpus before wave 5 labelled 60 of them
+/// (42.9%) neutral, the shipped model 77 (55.0%). Used only to report and to guard against
+/// regressions.
+#[test]
+fn shipped_model_labels_off_topic_sentences_neutral() {
+    let r = held_out("offtopic.csv", 140);
+    assert!(
+        r.accuracy >= OFF_TOPIC_FLOOR,
+        "{:.1}% of the off-topic sentences labelled neutral, need {:.0}%",
+        100.0 * r.accuracy,
+        100.0 * OFF_TOPIC_FLOOR
+    );
+}
+
 /// The same risk or benefit said about something else and about AI: the AI version is the
 /// more confident claim. (Off-topic sentences should come out neutral, per the taxonomy's
 /// Scope rule; the shipped model does not get there yet: it labels most of them by their
