@@ -10,7 +10,8 @@
 
 use crate::model::{Model, Variant};
 use crate::text::{for_each_char_ngram, for_each_word, Pipeline, Word, MAX_WORD_BYTES};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Marks a word that is not part of any feature: it breaks bigrams.
@@ -460,7 +461,7 @@ impl Scorer {
         }
         let (table, bias) = compile_rows(model, |f| col_row[f] as usize);
         debug_assert_eq!(table.len(), nc * nv);
-        let (weights, distinct) = distinct_rows(&table, nc);
+        let (weights, distinct) = distinct_rows(table, nc);
         bigram.sort_unstable();
         let mut starts = vec![0u32; unigram.len() + 1];
         for &(a, _, _) in &bigram {
@@ -1101,26 +1102,37 @@ pub fn softmax_scaled(jll: &[f64], temperature: f64, out: &mut Vec<f64>) {
 }
 
 /// The distinct rows of `table` (rows of `nc` weights, compared bit for bit), in order of
-/// first occurrence, and for each row of `table` the index of its distinct row.
-fn distinct_rows(table: &[f64], nc: usize) -> (Vec<f64>, Vec<u32>) {
+/// first occurrence, and for each row of `table` the index of its distinct row. The table
+/// is compacted in place (a distinct row never moves to a later position).
+fn distinct_rows(mut table: Vec<f64>, nc: usize) -> (Vec<f64>, Vec<u32>) {
     if nc == 0 {
         return (Vec::new(), Vec::new());
     }
-    let bits: Vec<u64> = table.iter().map(|x| x.to_bits()).collect();
-    let mut first: FxHashMap<&[u64], u32> = FxHashMap::default();
-    let mut weights = Vec::new();
-    let distinct = bits
-        .chunks_exact(nc)
-        .zip(table.chunks_exact(nc))
-        .map(|(key, row)| {
-            let next = first.len() as u32;
-            *first.entry(key).or_insert_with(|| {
-                weights.extend_from_slice(row);
-                next
-            })
-        })
-        .collect();
-    (weights, distinct)
+    let n = table.len() / nc;
+    // hash of a row -> its latest distinct row; `chain[d]`: the previous one with that hash
+    let mut head: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut chain: Vec<u32> = Vec::new();
+    let mut distinct = Vec::with_capacity(n);
+    let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+    for r in 0..n {
+        let row = &table[r * nc..(r + 1) * nc];
+        let mut h = FxHasher::default();
+        row.iter().for_each(|x| h.write_u64(x.to_bits()));
+        let hash = h.finish();
+        let mut d = head.get(&hash).copied().unwrap_or(NO_ROW);
+        while d != NO_ROW && !same(&table[d as usize * nc..(d as usize + 1) * nc], row) {
+            d = chain[d as usize];
+        }
+        if d == NO_ROW {
+            d = chain.len() as u32;
+            chain.push(head.insert(hash, d).unwrap_or(NO_ROW));
+            table.copy_within(r * nc..(r + 1) * nc, d as usize * nc);
+        }
+        distinct.push(d);
+    }
+    table.truncate(chain.len() * nc);
+    table.shrink_to_fit();
+    (table, distinct)
 }
 
 /// The per-feature weights (`n_features` rows of `n_classes`, idf folded in) and per-class
