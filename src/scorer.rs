@@ -48,14 +48,14 @@ pub struct Scorer {
     terms: FxHashMap<String, u32>,
     /// term id -> unigram feature column (or UNKNOWN).
     unigram: Vec<u32>,
-    /// Bigram features by first term: the (second term id, row) pairs of first term `a`
-    /// are `successors[starts[a]..starts[a + 1]]`, sorted by second term id.
+    /// Bigram features by first term: the (second term id, row, distinct row of its
+    /// weights) of first term `a` are `successors[starts[a]..starts[a + 1]]`, sorted by
+    /// second term id.
     starts: Vec<u32>,
-    /// Each is (second term id, row, distinct row of the weights).
     successors: Vec<(u32, u32, u32)>,
     /// The bigrams of first terms with more than [`LINEAR_SUCCESSORS`] successors, by
     /// (first, second) term ids: open addressing, keys `(a << 32 | b) + 1` (0: empty),
-    /// each next to its row (one cache line per probe).
+    /// each next to its row and distinct row (one cache line per probe).
     pairs: Vec<(u64, u32, u32)>,
     /// character n-gram feature name ("#" + n-gram) -> feature column.
     chars: FxHashMap<String, u32>,
@@ -63,9 +63,11 @@ pub struct Scorer {
     /// Feature columns below this one are character n-grams (their names, starting with
     /// `#`, sort first).
     n_char_features: usize,
-    /// The table's rows are the features ordered by how often they occurred in training,
-    /// most frequent first, so that the rows a text needs most sit together in the CPU's
-    /// caches: vocabulary column -> row, and row -> column.
+    /// The table's rows are the features ordered so that those read for every sentence
+    /// (bigrams; words too unless folded into the cached word rows) come first, each group
+    /// by how often it occurred in training, most frequent first: their distinct rows of
+    /// weights then sit together in the CPU's caches. Vocabulary column -> row, and row ->
+    /// column.
     col_row: Vec<u32>,
     row_col: Vec<u32>,
     /// The distinct rows of `n_classes` weights (idf folded in), in order of first use by
