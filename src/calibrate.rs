@@ -7,7 +7,7 @@ use crate::cv::stratified_folds;
 use crate::error::{Error, Result};
 use crate::metrics::Report;
 use crate::model::{train, Calibration, ValidSettings};
-use crate::scorer::{softmax_scaled, Scorer, Scratch};
+use crate::scorer::{merge_groups, softmax_scaled, Scorer, Scratch};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -16,9 +16,14 @@ pub use crate::classifier::NEUTRAL;
 /// Out-of-fold scores: each example scored by a model that did not see it.
 #[derive(Clone, Debug)]
 pub struct OutOfFold {
-    /// The labels of all examples, sorted: the columns of `jll`.
+    /// The labels of all examples, sorted: the columns of the probabilities.
     pub labels: Vec<String>,
-    /// Per example, the joint log-likelihood of each label (`-inf` for a label that the
+    /// The classes trained for them, sorted: the columns of `jll`. The same as `labels`
+    /// unless the settings train sub-classes (`split_neutral`).
+    pub classes: Vec<String>,
+    /// Class -> its label (empty: each class is its own label).
+    pub group: Vec<u32>,
+    /// Per example, the joint log-likelihood of each class (`-inf` for a class that the
     /// fold's model never saw).
     pub jll: Vec<Vec<f64>>,
     /// Per example, the column of its true label.
@@ -67,6 +72,24 @@ fn out_of_fold_with(
     let mut labels: Vec<String> = truth_labels.iter().map(|s| s.to_string()).collect();
     labels.sort_unstable();
     labels.dedup();
+    let mut classes: Vec<String> = examples
+        .iter()
+        .map(|e| settings.get().class_of(e).to_string())
+        .collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let (reported, group) = crate::scorer::label_groups(&classes);
+    debug_assert_eq!(reported, labels);
+    // per label, the first of its classes: where a calibrated fold's log-probability goes
+    let mut first_class = vec![usize::MAX; labels.len()];
+    for c in (0..classes.len()).rev() {
+        let l = if group.is_empty() {
+            c
+        } else {
+            group[c] as usize
+        };
+        first_class[l] = c;
+    }
     let per_fold: Vec<Vec<(usize, Vec<f64>)>> = (0..k)
         .into_par_iter()
         .map(|f| {
@@ -79,9 +102,14 @@ fn out_of_fold_with(
             let cols: Vec<usize> = model
                 .labels
                 .iter()
-                .map(|l| labels.binary_search(l).expect("a training label"))
+                .map(|l| classes.binary_search(l).expect("a training class"))
                 .collect();
             let scorer = Scorer::from_model(model);
+            let label_cols: Vec<usize> = scorer
+                .labels()
+                .iter()
+                .map(|l| first_class[labels.binary_search(l).expect("a training label")])
+                .collect();
             let mut scratch = Scratch::default();
             Ok(examples
                 .iter()
@@ -89,14 +117,15 @@ fn out_of_fold_with(
                 .filter(|&(i, _)| fold[i] == f)
                 .map(|(i, e)| {
                     scorer.score(&e.text, &mut scratch);
-                    let mut row = vec![f64::NEG_INFINITY; labels.len()];
+                    let mut row = vec![f64::NEG_INFINITY; classes.len()];
                     match &calibration {
-                        // the calibrated model's probabilities, as log scores: their
-                        // softmax gives them back
+                        // the calibrated model's probabilities, as log scores of the
+                        // first class of each label: their softmax gives them back
                         Some(cal) => {
                             let mut p = Vec::new();
-                            cal.apply(&scratch.jll, &mut p);
-                            for (c, &x) in cols.iter().zip(&p) {
+                            let n = scorer.labels().len();
+                            cal.apply(&scratch.jll, scorer.groups(), n, &mut p);
+                            for (c, &x) in label_cols.iter().zip(&p) {
                                 row[*c] = x.ln();
                             }
                         }
@@ -123,7 +152,13 @@ fn out_of_fold_with(
                 .expect("collected")
         })
         .collect();
-    Ok(OutOfFold { labels, jll, truth })
+    Ok(OutOfFold {
+        labels,
+        classes,
+        group,
+        jll,
+        truth,
+    })
 }
 
 impl OutOfFold {
@@ -134,33 +169,43 @@ impl OutOfFold {
             .iter()
             .map(|j| {
                 let mut p = Vec::new();
-                calibration.apply(j, &mut p);
+                calibration.apply(j, &self.group, self.labels.len(), &mut p);
                 p
             })
             .collect()
     }
 
-    /// The probabilities at `temperature`, one row per example.
+    /// The probabilities of the labels at `temperature`, one row per example.
     pub fn probabilities(&self, temperature: f64) -> Vec<Vec<f64>> {
+        let mut tmp = Vec::new();
         self.jll
             .iter()
             .map(|j| {
                 let mut p = Vec::new();
                 softmax_scaled(j, temperature, &mut p);
+                merge_groups(&self.group, self.labels.len(), &mut p, &mut tmp);
                 p
             })
             .collect()
     }
+
+    /// The temperature that minimises the log-loss of the labels' probabilities (see
+    /// [`fit_temperature`]).
+    pub fn fit_temperature(&self) -> f64 {
+        fit_temperature_grouped(&self.jll, &self.group, self.labels.len(), &self.truth)
+    }
 }
 
-/// Mean negative log-likelihood of the true labels at temperature `t`.
-fn nll(jll: &[Vec<f64>], truth: &[usize], t: f64) -> f64 {
-    let mut p = Vec::new();
+/// Mean negative log-likelihood of the true labels at temperature `t`, sub-classes added
+/// into their labels.
+fn nll(jll: &[Vec<f64>], group: &[u32], n_labels: usize, truth: &[usize], t: f64) -> f64 {
+    let (mut p, mut tmp) = (Vec::new(), Vec::new());
     let total: f64 = jll
         .iter()
         .zip(truth)
         .map(|(j, &y)| {
             softmax_scaled(j, t, &mut p);
+            merge_groups(group, n_labels, &mut p, &mut tmp);
             -p[y].max(1e-300).ln()
         })
         .sum();
@@ -170,7 +215,18 @@ fn nll(jll: &[Vec<f64>], truth: &[usize], t: f64) -> f64 {
 /// The temperature that minimises the log-loss of `jll` against `truth`: a golden-section
 /// search over ln(t) in [-12, 12] (the log-loss is convex in 1/t), deterministic.
 pub fn fit_temperature(jll: &[Vec<f64>], truth: &[usize]) -> f64 {
-    let f = |x: f64| nll(jll, truth, x.exp());
+    fit_temperature_grouped(jll, &[], 0, truth)
+}
+
+/// As [`fit_temperature`], for the joint log-likelihoods of classes grouped into labels
+/// (`group`: class -> label, see [`crate::scorer::label_groups`]; `truth`: labels).
+pub fn fit_temperature_grouped(
+    jll: &[Vec<f64>],
+    group: &[u32],
+    n_labels: usize,
+    truth: &[usize],
+) -> f64 {
+    let f = |x: f64| nll(jll, group, n_labels, truth, x.exp());
     let (mut a, mut b) = (-12.0f64, 12.0f64);
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
@@ -243,7 +299,7 @@ pub fn calibrate(
         )));
     }
     let oof = out_of_fold(examples, settings, k, seed)?;
-    let temperature = fit_temperature(&oof.jll, &oof.truth);
+    let temperature = oof.fit_temperature();
     let probs = oof.probabilities(temperature);
     let (best_p, right): (Vec<f64>, Vec<f64>) = probs
         .iter()
@@ -481,7 +537,7 @@ mod tests {
         }
         let t = fit_temperature(&jll, &truth);
         assert!((t - 4.0).abs() < 0.25, "{t}");
-        assert!(nll(&jll, &truth, t) <= nll(&jll, &truth, 1.0));
+        assert!(nll(&jll, &[], 0, &truth, t) <= nll(&jll, &[], 0, &truth, 1.0));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl ModelCard {
             name: name.to_string(),
             crc32,
             settings: model.settings.flags(),
-            labels: model.labels.clone(),
+            labels: crate::scorer::label_groups(&model.labels).0,
             calibration: model.calibration.clone(),
             vocabulary: model.vocab.len(),
             training_rows: model.training_rows(),

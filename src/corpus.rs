@@ -13,6 +13,114 @@ pub struct Example {
     pub line: u64,
 }
 
+/// Separates a label from the name of one of its internal sub-classes: a class
+/// `parent~sub` is trained as a class of its own and reported as `parent`. Training data
+/// cannot use it.
+pub const SUBCLASS_MARK: char = '~';
+
+/// The internal sub-class of `neutral` that `--split-neutral` trains: neutral sentences
+/// that name no AI term (see [`mentions_ai`]).
+pub const OFF_TOPIC: &str = "neutral~off-topic";
+
+/// The label [`OFF_TOPIC`] is reported as.
+pub const OFF_TOPIC_PARENT: &str = "neutral";
+
+/// The label a class is reported as: `label` up to [`SUBCLASS_MARK`].
+pub fn reported_label(label: &str) -> &str {
+    label.split_once(SUBCLASS_MARK).map_or(label, |(p, _)| p)
+}
+
+/// Words that make a sentence about AI (lower case, whole words).
+const AI_WORDS: &[&str] = &[
+    "ai",
+    "artificial",
+    "model",
+    "models",
+    "llm",
+    "llms",
+    "chatbot",
+    "chatbots",
+    "gpt",
+    "chatgpt",
+    "machine",
+    "neural",
+    "dataset",
+    "datasets",
+    "weights",
+    "finetune",
+    "inference",
+    "prompt",
+    "prompts",
+    "transformer",
+    "transformers",
+    "generative",
+    "algorithm",
+    "algorithms",
+    "agent",
+    "agents",
+    "gpus",
+    "gpu",
+    "benchmark",
+    "benchmarks",
+    "token",
+    "tokens",
+    "llama",
+    "mistral",
+    "claude",
+    "gemini",
+    "copilot",
+    "openai",
+    "anthropic",
+    "deepmind",
+    "parameters",
+    "embeddings",
+    "classifier",
+    "classifiers",
+    "robot",
+    "robots",
+    "automation",
+    "automated",
+    "deepfake",
+    "deepfakes",
+];
+
+/// Phrases (of words joined by one space) that make a sentence about AI.
+const AI_PHRASES: &[&str] = &[
+    "open source",
+    "open weight",
+    "fine tun",
+    "finetun",
+    "embedding",
+    "machine learning",
+    "training data",
+    "artificial intelligence",
+    "deep learning",
+    "hugging face",
+];
+
+/// The lower-case words of `text`: runs of letters, digits and apostrophes, with a final
+/// `'s` dropped.
+pub fn plain_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.strip_suffix("'s").unwrap_or(w).to_string())
+        .collect()
+}
+
+/// Whether `text` names AI: one of a fixed list of words ("ai", "model", "chatbot",
+/// "dataset", "deepfake", ...) or phrases ("machine learning", "open source", ...). It
+/// decides which neutral rows `--split-neutral` trains as off-topic, and the corpus's
+/// share of neutral rows about AI.
+pub fn mentions_ai(text: &str) -> bool {
+    let w = plain_words(text);
+    if w.iter().any(|x| AI_WORDS.contains(&x.as_str())) {
+        return true;
+    }
+    let joined = w.join(" ");
+    AI_PHRASES.iter().any(|p| joined.contains(p))
+}
+
 /// Where the text and the label are, and how fields are separated.
 #[derive(Clone, Debug)]
 pub struct CsvOptions {
@@ -251,6 +359,13 @@ pub fn read<R: Read>(reader: R, path: &Path, opts: &CsvOptions) -> Result<Vec<Ex
         if label.is_empty() {
             return Err(Error::data(path, Some(line), "empty label"));
         }
+        if label.contains(SUBCLASS_MARK) {
+            return Err(Error::data(
+                path,
+                Some(line),
+                format!("label {label:?} contains '{SUBCLASS_MARK}', which claimscan keeps for its internal sub-classes"),
+            ));
+        }
         if let Some(c) = label.chars().find(|c| c.is_control()) {
             // reported after the end-of-file check, which explains a multi-line label better
             control.get_or_insert_with(|| {
@@ -403,6 +518,39 @@ mod tests {
             case_variants(&ex),
             [("Risk".to_string(), "risk".to_string())]
         );
+    }
+
+    #[test]
+    fn labels_cannot_name_a_subclass() {
+        assert_eq!(
+            err("text,label\na,neutral\nb,neutral~mine\n"),
+            "t.csv:3: label \"neutral~mine\" contains '~', which claimscan keeps for its internal sub-classes"
+        );
+    }
+
+    #[test]
+    fn mentions_ai_reads_whole_words_and_phrases() {
+        for t in [
+            "The AI wrote it.",
+            "Our models' weights are public.",
+            "Open-source tools won.",
+            "Fine-tuning took a day.",
+            "Machine learning is statistics.",
+            "The chatbot's answer was wrong.",
+        ] {
+            assert!(mentions_ai(t), "{t}");
+        }
+        for t in [
+            "The bakery sells rye bread.",
+            "Said the chair, waiting.",
+            "Open the source file.",
+            "A role model for students in the fair.",
+        ] {
+            assert_eq!(mentions_ai(t), t.contains("model"), "{t}");
+        }
+        assert_eq!(reported_label(OFF_TOPIC), OFF_TOPIC_PARENT);
+        assert_eq!(reported_label("risk:bias"), "risk:bias");
+        assert_eq!(plain_words("It's Bob's AI-lab"), ["it", "bob", "ai", "lab"]);
     }
 
     #[test]

@@ -257,6 +257,10 @@ pub struct Rule {
 /// stop words, min-df and a finer alpha grid. Stage 3 takes the `refine` best settings of
 /// stages 1-2 that have both word features and character n-grams, and makes the n-grams a
 /// second expert (`char_weights`), crossed with every decision rule and the fine alphas.
+/// Stage 4 (with `split_neutral`, when some neutral rows name no AI term) takes the
+/// `refine` best settings of stages 1-3 with different counts and trains their off-topic
+/// neutral rows as a class of their own (`Settings::split_neutral`), crossed with every
+/// decision rule, the fine alphas and (if they had one) the character experts' weights.
 /// Every candidate is cross-validated with the same folds.
 #[derive(Clone, Debug)]
 pub struct Grid {
@@ -272,6 +276,8 @@ pub struct Grid {
     pub min_df: Vec<usize>,
     /// Stage 3's weights of the character n-gram expert.
     pub char_weights: Vec<f64>,
+    /// Whether stage 4 tries the best settings with `split_neutral`.
+    pub split_neutral: bool,
 }
 
 impl Default for Grid {
@@ -322,6 +328,7 @@ impl Default for Grid {
             stop_words: vec![false, true],
             min_df: vec![1, 2],
             char_weights: vec![0.1, 0.15, 0.2, 0.3, 0.5],
+            split_neutral: true,
         }
     }
 }
@@ -330,7 +337,7 @@ impl Default for Grid {
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub settings: Settings,
-    /// The search stage that tried it (1, 2 or 3).
+    /// The search stage that tried it (1 to 4).
     pub stage: u8,
     pub accuracy: Spread,
     pub macro_f1: Spread,
@@ -367,6 +374,7 @@ fn group(
                 norm: transform.norm,
                 weight_norm: rule.weight_norm,
                 char_weight: None,
+                split_neutral: false,
             });
         }
     }
@@ -415,7 +423,7 @@ fn run_groups(
 /// Where a [`tune`] search is, as passed to its progress callback.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TuneProgress {
-    /// 1, 2 or 3.
+    /// 1 to 4.
     pub stage: u8,
     /// Groups of settings of this stage measured so far, of `of`.
     pub done: usize,
@@ -586,6 +594,69 @@ pub fn tune(
         .collect();
     run_groups(examples, groups, 3, k, seed, progress, &mut out)?;
     rank(&mut out);
+    // stage 4: the off-topic neutral rows as a class of their own, for the best settings
+    // (one group each), if there are such rows
+    let split = Settings {
+        split_neutral: true,
+        ..Settings::default()
+    };
+    if grid.split_neutral && examples.iter().any(|e| split.class_of(e) != e.label) {
+        let mut bases: Vec<Settings> = Vec::new();
+        for c in &out {
+            let s = &c.settings;
+            let same_counts = |b: &Settings| {
+                b.text == s.text
+                    && b.min_df == s.min_df
+                    && b.sublinear_tf == s.sublinear_tf
+                    && b.idf == s.idf
+                    && b.norm == s.norm
+                    && b.char_weight.is_some() == s.char_weight.is_some()
+            };
+            if !bases.iter().any(same_counts) {
+                bases.push(s.clone());
+            }
+            if bases.len() == grid.refine {
+                break;
+            }
+        }
+        let groups: Vec<Vec<Settings>> = bases
+            .iter()
+            .map(|b| {
+                let rules = if b.variant == Variant::Bernoulli {
+                    vec![Rule {
+                        variant: b.variant,
+                        fit_prior: b.fit_prior,
+                        weight_norm: b.weight_norm,
+                    }]
+                } else {
+                    grid.rules.clone()
+                };
+                let plain = group(
+                    Features::of(b),
+                    Transform::of(b),
+                    (b.text.stem, b.text.stop_words, b.min_df),
+                    &rules,
+                    &grid.fine_alphas,
+                );
+                let weights: Vec<Option<f64>> = match b.char_weight {
+                    Some(_) => grid.char_weights.iter().map(|&w| Some(w)).collect(),
+                    None => vec![None],
+                };
+                plain
+                    .iter()
+                    .flat_map(|s| {
+                        weights.iter().map(|&w| Settings {
+                            char_weight: w,
+                            split_neutral: true,
+                            ..s.clone()
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        run_groups(examples, groups, 4, k, seed, progress, &mut out)?;
+        rank(&mut out);
+    }
     Ok(out)
 }
 

@@ -141,6 +141,12 @@ pub struct Settings {
     /// fitted on each kind's columns, joint log-likelihoods summed with this weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub char_weight: Option<f64>,
+    /// Train the `neutral` rows that name no AI term ([`crate::corpus::mentions_ai`]) as a
+    /// class of their own, [`crate::corpus::OFF_TOPIC`], reported as `neutral`: its
+    /// probability is added to `neutral`'s. Off-topic text then has a class that looks
+    /// like it, instead of the neutral rows about AI.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub split_neutral: bool,
 }
 
 impl Default for Settings {
@@ -157,6 +163,7 @@ impl Default for Settings {
             norm: Norm::None,
             weight_norm: false,
             char_weight: None,
+            split_neutral: false,
         }
     }
 }
@@ -241,6 +248,19 @@ impl Settings {
         }
     }
 
+    /// The class `e` trains: its label, or [`crate::corpus::OFF_TOPIC`] for a neutral
+    /// sentence naming no AI term under `split_neutral`.
+    pub fn class_of<'a>(&self, e: &'a Example) -> &'a str {
+        if self.split_neutral
+            && e.label == crate::corpus::OFF_TOPIC_PARENT
+            && !crate::corpus::mentions_ai(&e.text)
+        {
+            crate::corpus::OFF_TOPIC
+        } else {
+            &e.label
+        }
+    }
+
     /// Whether a sentence's features must be counted before scoring (otherwise each
     /// occurrence simply adds its weights).
     pub fn needs_counts(&self) -> bool {
@@ -301,6 +321,9 @@ impl Settings {
         if let Some(w) = s.char_weight {
             f.push(format!("--char-weight {w}"));
         }
+        if s.split_neutral {
+            f.push("--split-neutral".into());
+        }
         f.join(" ")
     }
 }
@@ -360,13 +383,20 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// The calibrated probabilities of the joint log-likelihoods `jll`: softmax at the
-    /// temperature, then the top-label map.
-    pub fn apply(&self, jll: &[f64], out: &mut Vec<f64>) {
-        crate::scorer::softmax_scaled(jll, self.temperature, out);
+    /// The calibrated probabilities of the labels from the joint log-likelihoods `jll` of
+    /// the classes: softmax at the temperature, sub-classes added into their labels
+    /// (`group` and `n_labels` as from [`crate::scorer::label_groups`]), then the
+    /// top-label map. As [`crate::scorer::Scorer::score`] computes them.
+    pub fn apply(&self, jll: &[f64], group: &[u32], n_labels: usize, out: &mut Vec<f64>) {
+        use crate::scorer::{argmax, merge_groups, recalibrate_top, softmax_scaled};
+        softmax_scaled(jll, self.temperature, out);
+        let mut best = argmax(jll);
+        if !group.is_empty() {
+            merge_groups(group, n_labels, out, &mut Vec::new());
+            best = argmax(out);
+        }
         if !self.top.is_empty() {
-            let best = crate::scorer::argmax(jll);
-            crate::scorer::recalibrate_top(&self.top, best, out);
+            recalibrate_top(&self.top, best, out);
         }
     }
 
@@ -444,7 +474,8 @@ pub fn train(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
 /// No examples, or an estimator failure.
 pub fn count(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
     let settings = settings.get();
-    let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+    let classes: Vec<&str> = examples.iter().map(|e| settings.class_of(e)).collect();
+    let mut labels: Vec<String> = classes.iter().map(|l| l.to_string()).collect();
     labels.sort_unstable();
     labels.dedup();
     let pipeline = Pipeline::new(settings.text.clone());
@@ -468,11 +499,11 @@ pub fn count(examples: &[Example], settings: &ValidSettings) -> Result<Model> {
     };
     rows.par_iter_mut()
         .for_each(|r| transform_row(r, &idf, settings.norm));
-    let targets: Vec<usize> = examples
+    let targets: Vec<usize> = classes
         .iter()
-        .map(|e| {
+        .map(|l| {
             labels
-                .binary_search(&e.label)
+                .binary_search_by(|x| x.as_str().cmp(l))
                 .expect("label collected above")
         })
         .collect();

@@ -42,7 +42,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 pub struct Scorer {
     id: u64,
     pipeline: Pipeline,
+    /// The reported labels, sorted: the classes, with sub-classes (`parent~sub`) reported
+    /// as their parent.
     labels: Vec<String>,
+    /// Class -> its label in `labels` (empty: each class is its own label).
+    group: Vec<u32>,
     n_classes: usize,
     /// term -> term id, for every term that is a feature or part of a bigram feature.
     terms: FxHashMap<String, u32>,
@@ -366,10 +370,13 @@ pub struct Scratch {
     /// one pass without sorting.
     slots: Vec<(u32, u32)>,
     stamp: u32,
-    /// Joint log-likelihood per class of the last sentence scored.
+    /// Joint log-likelihood per class of the last sentence scored (a model with
+    /// sub-classes has more classes than labels: see [`Scorer::classes`]).
     pub jll: Vec<f64>,
-    /// Posterior probability per class of the last sentence scored.
+    /// Posterior probability per label ([`Scorer::labels`]) of the last sentence scored.
     pub probs: Vec<f64>,
+    /// Room to add sub-class probabilities into their labels.
+    merged: Vec<f64>,
 }
 
 impl Scratch {
@@ -489,7 +496,7 @@ impl Scorer {
             pairs[i] = (key, r, distinct[r as usize]);
         }
         let pipeline = Pipeline::new(s.text.clone());
-        let labels = model.labels.clone();
+        let (labels, group) = label_groups(&model.labels);
         let char_ngrams = s.text.char_ngrams;
         let counts_needed = s.needs_counts();
         let sublinear = fold_words && s.sublinear_tf;
@@ -502,6 +509,7 @@ impl Scorer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             pipeline,
             labels,
+            group,
             n_classes: nc,
             terms,
             unigram,
@@ -530,9 +538,21 @@ impl Scorer {
         &self.model
     }
 
-    /// The class labels, sorted.
+    /// The labels it reports, sorted: the model's classes, sub-classes merged into their
+    /// parent label.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The model's classes, sorted (the columns of [`Scratch::jll`] and of the weights);
+    /// the same as [`Scorer::labels`] unless the model has sub-classes.
+    pub fn classes(&self) -> &[String] {
+        &self.model.labels
+    }
+
+    /// Class -> its index in [`Scorer::labels`] (empty: each class is its own label).
+    pub fn groups(&self) -> &[u32] {
+        &self.group
     }
 
     /// The temperature that divides the scores before the softmax (1 if uncalibrated).
@@ -602,8 +622,17 @@ impl Scorer {
                 add(jll, self.row(f), 1.0);
             }
         }
-        let best = argmax(jll);
+        let mut best = argmax(jll);
         softmax_scaled(jll, self.temperature, &mut scratch.probs);
+        if !self.group.is_empty() {
+            merge_groups(
+                &self.group,
+                self.labels.len(),
+                &mut scratch.probs,
+                &mut scratch.merged,
+            );
+            best = argmax(&scratch.probs);
+        }
         if !self.top_map.is_empty() {
             recalibrate_top(&self.top_map, best, &mut scratch.probs);
         }
@@ -950,9 +979,10 @@ impl Scorer {
         jll
     }
 
-    /// The features of `text` that pushed most toward class `to` against class `against`:
-    /// (term, weight), largest first, at most `n`. A weight is the feature's value times
-    /// the difference of its two class weights.
+    /// The features of `text` that pushed most toward label `to` against label `against`
+    /// (indices in [`Scorer::labels`]): (term, weight), largest first, at most `n`. A
+    /// weight is the feature's value times the difference of its two class weights (of a
+    /// label with sub-classes, the sub-class that scored `text` highest).
     pub fn explain(
         &self,
         text: &str,
@@ -961,6 +991,18 @@ impl Scorer {
         n: usize,
         scratch: &mut Scratch,
     ) -> Vec<(String, f64)> {
+        let (to, against) = if self.group.is_empty() {
+            (to, against)
+        } else {
+            let jll = self.jll_slow(text, scratch);
+            let member = |label: usize| {
+                (0..self.n_classes)
+                    .filter(|&c| self.group[c] as usize == label)
+                    .max_by(|&a, &b| jll[a].total_cmp(&jll[b]).then(b.cmp(&a)))
+                    .unwrap_or(label)
+            };
+            (member(to), member(against))
+        };
         self.features(text, scratch);
         count_unsorted(scratch, self.n_features());
         let mut out: Vec<(u32, f64)> = scratch
@@ -1021,6 +1063,46 @@ fn count_unsorted(scratch: &mut Scratch, n_features: usize) {
             counted.push((f, 1));
         }
     }
+}
+
+/// Groups sub-classes (`parent~sub`, see [`crate::corpus::SUBCLASS_MARK`]) under the label
+/// they are reported as: the sorted labels of `classes` (sorted), and per class the index
+/// of its label (empty when every class is its own label).
+pub fn label_groups(classes: &[String]) -> (Vec<String>, Vec<u32>) {
+    use crate::corpus::reported_label;
+    let mut labels: Vec<String> = classes
+        .iter()
+        .map(|c| reported_label(c).to_string())
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    if labels == classes {
+        return (labels, Vec::new());
+    }
+    let group = classes
+        .iter()
+        .map(|c| {
+            labels
+                .binary_search_by(|l| l.as_str().cmp(reported_label(c)))
+                .expect("collected above") as u32
+        })
+        .collect();
+    (labels, group)
+}
+
+/// Adds the probabilities of the classes in `probs` into their labels (`group`: class ->
+/// label, as from [`label_groups`]; empty: nothing to do), so that `probs` holds one per
+/// label. `tmp` is room to work in.
+pub fn merge_groups(group: &[u32], n_labels: usize, probs: &mut Vec<f64>, tmp: &mut Vec<f64>) {
+    if group.is_empty() {
+        return;
+    }
+    tmp.clear();
+    tmp.resize(n_labels, 0.0);
+    for (&g, &p) in group.iter().zip(probs.iter()) {
+        tmp[g as usize] += p;
+    }
+    std::mem::swap(probs, tmp);
 }
 
 /// Index of the largest value; ties go to the smallest index.
@@ -1519,5 +1601,142 @@ mod tests {
             ["scammer", "clone", "voic"].contains(&ex[0].0.as_str()),
             "{ex:?}"
         );
+    }
+
+    /// The toy corpus with neutral rows about AI and off topic.
+    fn split_corpus() -> Vec<Example> {
+        let mut c = corpus();
+        for (t, l) in [
+            ("The model card lists the training data", "neutral"),
+            (
+                "Our chatbot answers questions about opening hours",
+                "neutral",
+            ),
+            ("The bakery sells rye bread on Saturdays", "neutral"),
+            ("Storms closed the coastal road for a day", "neutral"),
+        ] {
+            c.push(Example {
+                text: t.into(),
+                label: l.into(),
+                line: 0,
+            });
+        }
+        c
+    }
+
+    #[test]
+    fn split_neutral_trains_a_subclass_and_reports_its_probability_as_neutral() {
+        let data = split_corpus();
+        let split = Settings {
+            split_neutral: true,
+            ..Settings::default()
+        };
+        let m = train(&data, &split.clone().check().unwrap()).unwrap();
+        // the same model as training the relabelled rows as a label of their own
+        let relabelled: Vec<Example> = data
+            .iter()
+            .map(|e| Example {
+                label: split.class_of(e).to_string(),
+                ..e.clone()
+            })
+            .collect();
+        let off: Vec<&str> = relabelled
+            .iter()
+            .filter(|e| e.label == crate::corpus::OFF_TOPIC)
+            .map(|e| e.text.as_str())
+            .collect();
+        assert_eq!(
+            off,
+            [
+                "The conference starts on Monday",
+                "This section describes the method",
+                "The bakery sells rye bread on Saturdays",
+                "Storms closed the coastal road for a day"
+            ]
+        );
+        let plain = train(&relabelled, &Settings::default().check().unwrap()).unwrap();
+        assert_eq!(m.labels, plain.labels);
+        assert_eq!(m.class_count, plain.class_count);
+        assert_eq!(m.feature_count, plain.feature_count);
+        let scorer = Scorer::new(&m);
+        assert_eq!(scorer.classes().len(), scorer.labels().len() + 1);
+        assert!(!scorer.labels().iter().any(|l| l.contains('~')));
+        let neutral = scorer.labels().iter().position(|l| l == "neutral").unwrap();
+        let mut s = Scratch::default();
+        for text in [
+            "The bakery on the coastal road",
+            "Scammers clone voices with chatbots",
+            "The model card lists data",
+            "zzz",
+        ] {
+            let out = scorer.score(text, &mut s);
+            let mut internal = Vec::new();
+            softmax(&s.jll, &mut internal);
+            let mut expect = vec![0.0; scorer.labels().len()];
+            for (c, class) in scorer.classes().iter().enumerate() {
+                let l = crate::corpus::reported_label(class);
+                let i = scorer.labels().iter().position(|x| x == l).unwrap();
+                expect[i] += internal[c];
+            }
+            assert_eq!(s.probs.len(), expect.len());
+            for (a, b) in s.probs.iter().zip(&expect) {
+                assert!((a - b).abs() < 1e-12, "{text}: {:?} vs {expect:?}", s.probs);
+            }
+            assert_eq!(out.best, argmax(&expect), "{text}");
+            assert_eq!(out.probability, s.probs[out.best]);
+        }
+        // the two off-topic sentences' classes add up: neutral wins here
+        let out = scorer.score("The bakery on the coastal road", &mut s);
+        assert_eq!(out.best, neutral);
+        // explaining neutral reads the off-topic class's weights
+        let misuse = scorer
+            .labels()
+            .iter()
+            .position(|l| l == "risk:misuse")
+            .unwrap();
+        let ex = scorer.explain("The bakery on the coastal road", neutral, misuse, 3, &mut s);
+        assert!(ex.iter().any(|(t, _)| t == "bakeri"), "{ex:?}");
+    }
+
+    #[test]
+    fn calibration_applies_the_scorers_probabilities_with_subclasses() {
+        let data = split_corpus();
+        let split = Settings {
+            split_neutral: true,
+            ..Settings::default()
+        }
+        .check()
+        .unwrap();
+        let mut m = train(&data, &split).unwrap();
+        let cal = crate::calibrate::calibrate(&data, &split, 2, 7).unwrap();
+        assert!(cal.temperature.is_finite() && cal.temperature > 0.0);
+        m.calibration = Some(cal.clone());
+        let scorer = Scorer::new(&m);
+        let mut s = Scratch::default();
+        for text in ["The bakery on the coastal road", "Scammers clone voices"] {
+            let out = scorer.score(text, &mut s);
+            let mut p = Vec::new();
+            cal.apply(&s.jll, scorer.groups(), scorer.labels().len(), &mut p);
+            assert_eq!(p, s.probs, "{text}");
+            assert_eq!(out.best, argmax(&p));
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn label_groups_report_subclasses_as_their_parent() {
+        let classes: Vec<String> = ["a", "a~x", "b", "c~y"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (labels, group) = label_groups(&classes);
+        assert_eq!(labels, ["a", "b", "c"]);
+        assert_eq!(group, [0, 0, 1, 2]);
+        let plain: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(label_groups(&plain), (plain.clone(), Vec::new()));
+        let mut p = vec![0.1, 0.2, 0.3, 0.4];
+        merge_groups(&group, 3, &mut p, &mut Vec::new());
+        assert_eq!(p.len(), 3);
+        assert!((p[0] - 0.3).abs() < 1e-15 && p[1] == 0.3 && p[2] == 0.4);
     }
 }

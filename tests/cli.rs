@@ -160,6 +160,80 @@ fn info_describes_the_model() {
 }
 
 #[test]
+fn split_neutral_trains_a_hidden_class_that_reports_as_neutral() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train(
+        dir.path(),
+        &fixture("golden.csv"),
+        &["--split-neutral", "--calibrate"],
+    );
+    let m = model.to_str().unwrap();
+    let (code, out, _) = run(&["info", "--model", m], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("--split-neutral"), "{out}");
+    assert!(
+        out.contains("labels:         4 (5 classes: a class parent~sub is reported as parent)"),
+        "{out}"
+    );
+    // the two neutral rows that name no AI term train the hidden class
+    assert!(out.contains("       2  neutral~off-topic"), "{out}");
+    assert!(out.contains("       1  neutral\n"), "{out}");
+    let (code, out, err) = run(
+        &[
+            "predict",
+            "--model",
+            m,
+            "--format",
+            "json",
+            "--top",
+            "4",
+            "--explain",
+            "2",
+        ],
+        "The conference in Lisbon starts on Monday\nScammers clone voices to defraud families\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["label"], "neutral");
+    assert_eq!(rows[1]["label"], "risk:misuse");
+    for r in &rows {
+        let top = r["top"].as_array().unwrap();
+        assert_eq!(top.len(), 4, "{r}");
+        let sum: f64 = top.iter().map(|t| t["probability"].as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-6, "{r}");
+        assert!(
+            top.iter()
+                .all(|t| !t["label"].as_str().unwrap().contains('~')),
+            "{r}"
+        );
+    }
+    let (code, out, err) = run(
+        &[
+            "eval",
+            "--model",
+            m,
+            "--data",
+            fixture("golden.csv").to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('~'), "{out}");
+    // at most one entry per reported label
+    let (code, out, _) = run(
+        &["predict", "--model", m, "--top", "9", "--format", "json"],
+        "x\n",
+    );
+    assert_eq!(code, 0);
+    let row: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(row["top"].as_array().unwrap().len(), 4, "{row}");
+}
+
+#[test]
 fn every_subcommand_has_help() {
     for sub in ["train", "predict", "info", "eval", "tune", "bench", "merge"] {
         let (code, out, _) = run(&[sub, "--help"], "");

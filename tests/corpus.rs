@@ -162,79 +162,6 @@ const LEANING: &[&str] = &[
     "therefore",
 ];
 
-/// Words that make a sentence about AI (lower case, whole words).
-const AI_WORDS: &[&str] = &[
-    "ai",
-    "artificial",
-    "model",
-    "models",
-    "llm",
-    "llms",
-    "chatbot",
-    "chatbots",
-    "gpt",
-    "chatgpt",
-    "machine",
-    "neural",
-    "dataset",
-    "datasets",
-    "weights",
-    "open-source",
-    "open-weight",
-    "open-weights",
-    "fine-tuned",
-    "fine-tuning",
-    "finetune",
-    "inference",
-    "prompt",
-    "prompts",
-    "transformer",
-    "transformers",
-    "generative",
-    "algorithm",
-    "algorithms",
-    "agent",
-    "agents",
-    "gpus",
-    "gpu",
-    "benchmark",
-    "benchmarks",
-    "token",
-    "tokens",
-    "llama",
-    "mistral",
-    "claude",
-    "gemini",
-    "copilot",
-    "openai",
-    "anthropic",
-    "deepmind",
-    "parameters",
-    "embeddings",
-    "classifier",
-    "classifiers",
-    "robot",
-    "robots",
-    "automation",
-    "automated",
-    "deepfake",
-    "deepfakes",
-];
-
-/// Phrases (words joined by one space) that make a sentence about AI.
-const AI_PHRASES: &[&str] = &[
-    "open source",
-    "open weight",
-    "fine tun",
-    "finetun",
-    "embedding",
-    "machine learning",
-    "training data",
-    "artificial intelligence",
-    "deep learning",
-    "hugging face",
-];
-
 /// Words of risk or benefit that mislead a classifier when the sentence is not about AI.
 const RISK_BENEFIT: &[&str] = &[
     "scam",
@@ -290,11 +217,7 @@ const RISK_BENEFIT: &[&str] = &[
 ];
 
 fn words_of(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .map(|w| w.strip_suffix("'s").unwrap_or(w).to_string())
-        .collect()
+    claimscan::corpus::plain_words(s)
 }
 
 /// Registers, abstract and leaning claims, numbers, neutral sentences about AI and
@@ -357,17 +280,13 @@ fn corpus_has_the_shares_of_real_writing() {
             100.0 * numbers / t
         );
     }
-    let neutral: Vec<Vec<String>> = rows
+    let neutral: Vec<&str> = rows
         .iter()
         .filter(|r| &r[1] == "neutral")
-        .map(|r| words_of(&r[0]))
+        .map(|r| &r[0][..])
         .collect();
-    let about_ai = |w: &Vec<String>| {
-        let joined = w.join(" ");
-        w.iter().any(|x| AI_WORDS.contains(&x.as_str()))
-            || AI_PHRASES.iter().any(|p| joined.contains(p))
-    };
-    let on_topic = neutral.iter().filter(|w| about_ai(w)).count() as f64;
+    let about_ai = |t: &&str| claimscan::corpus::mentions_ai(t);
+    let on_topic = neutral.iter().filter(|t| about_ai(t)).count() as f64;
     assert!(
         on_topic / neutral.len() as f64 >= 0.80,
         "{:.1}% of neutral rows are about AI, need 80%",
@@ -375,9 +294,9 @@ fn corpus_has_the_shares_of_real_writing() {
     );
     let off_topic_loaded = neutral
         .iter()
-        .filter(|w| !about_ai(w))
-        .filter(|w| {
-            let s = w.join(" ");
+        .filter(|t| !about_ai(t))
+        .filter(|t| {
+            let s = words_of(t).join(" ");
             RISK_BENEFIT.iter().any(|x| s.contains(x))
         })
         .count();

@@ -140,7 +140,7 @@ def train(
     """Trains a model on a labelled CSV (columns ``text`` and ``label``), writes it to
     ``out_path`` and returns it. Settings as ``claimscan train`` flags, in snake case:
     alpha, bigrams, stop_words, stem, words, char_ngrams=(lo, hi), min_df, max_features,
-    variant, sublinear_tf, fit_prior, idf, norm, weight_norm, char_weight;
+    variant, sublinear_tf, fit_prior, idf, norm, weight_norm, char_weight, split_neutral;
     ``calibrate=True`` fits a temperature, a top-label map and a recommended threshold."""
     settings["char_ngrams"] = list(char_ngrams) if char_ngrams is not None else None
     _train(str(csv_path), str(out_path), _json.dumps(settings), calibrate)

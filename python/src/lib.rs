@@ -185,6 +185,7 @@ fn settings_from_json(json: &str) -> PyResult<Settings> {
                     .map_err(to_py)?
             }
             "weight_norm" => s.weight_norm = b()?,
+            "split_neutral" => s.split_neutral = b()?,
             "char_weight" => {
                 s.char_weight = if val.is_null() {
                     None

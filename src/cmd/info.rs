@@ -33,7 +33,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .labels
                 .iter()
                 .zip(&model.class_count)
-                .map(|(l, n)| serde_json::json!({"label": l, "training_rows": n}))
+                .map(|(l, n)| {
+                    let mut v = serde_json::json!({"label": l, "training_rows": n});
+                    let reported = claimscan::corpus::reported_label(l);
+                    if reported != l {
+                        v["reported_as"] = reported.into();
+                    }
+                    v
+                })
                 .collect();
             let mut doc = serde_json::json!({
                 "format_version": claimscan::persist::format_version(&model),
@@ -135,7 +142,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?,
         None => writeln!(out, "calibration:    none (probabilities are the raw naive Bayes posteriors)")?,
     }
-    writeln!(out, "labels:         {}", model.labels.len())?;
+    let reported = claimscan::scorer::label_groups(&model.labels).0;
+    if reported.len() == model.labels.len() {
+        writeln!(out, "labels:         {}", model.labels.len())?;
+    } else {
+        writeln!(
+            out,
+            "labels:         {} ({} classes: a class parent~sub is reported as parent)",
+            reported.len(),
+            model.labels.len()
+        )?;
+    }
     for (label, n) in model.labels.iter().zip(&model.class_count) {
         writeln!(out, "  {n:>6}  {label}")?;
     }

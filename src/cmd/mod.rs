@@ -441,6 +441,10 @@ pub struct TrainOpts {
     /// log-likelihood weighted by W (a product of two experts; with --char-ngrams).
     #[arg(long, value_name = "W")]
     pub char_weight: Option<f64>,
+    /// Train the neutral sentences that name no AI term (no "AI", "model", "chatbot",
+    /// "machine learning", ...) as a hidden class of their own, reported as neutral.
+    #[arg(long)]
+    pub split_neutral: bool,
 }
 
 fn parse_range(s: &str) -> Result<(u8, u8), String> {
@@ -482,6 +486,7 @@ impl TrainOpts {
             norm: self.norm,
             weight_norm: self.weight_norm,
             char_weight: self.char_weight,
+            split_neutral: self.split_neutral,
         };
         Ok(s.check()?)
     }

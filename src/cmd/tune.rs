@@ -85,6 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stage1 = ranked.iter().filter(|c| c.stage == 1).count();
     let stage2 = ranked.iter().filter(|c| c.stage == 2).count();
     let stage3 = ranked.iter().filter(|c| c.stage == 3).count();
+    let stage4 = ranked.iter().filter(|c| c.stage == 4).count();
     let mut calibration = None;
     if let Some(best) = ranked.first() {
         // Calibrate the winner: temperature and threshold from out-of-fold predictions,
@@ -116,7 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "{} settings ({} in stage 1: feature sets x tf/idf/norm x decision rules; {} in stage 2: \
                  the {} best of stage 1 refined over stemming, stop words, min-df and alpha; {} in \
                  stage 3: the {} best with words and character n-grams, the n-grams as a second \
-                 expert weighted {}), {}-fold cross-validation (seed {}) on {} rows, {:.1} s",
+                 expert weighted {}; {} in stage 4: the {} best with the neutral rows that name \
+                 no AI term as a class of their own), {}-fold cross-validation (seed {}) on {} rows, \
+                 {:.1} s",
                 ranked.len(),
                 stage1,
                 stage2,
@@ -128,6 +131,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .map(f64::to_string)
                     .collect::<Vec<_>>()
                     .join("/"),
+                stage4,
+                grid.refine,
                 args.cv,
                 args.seed,
                 examples.len(),
