@@ -95,17 +95,34 @@ for name, kind, sublinear, use_idf, norm, clf, settings in [
 from sklearn.preprocessing import normalize
 import scipy.sparse as sp
 
+# --split-neutral: the neutral rows that name no AI term are a class of their own,
+# "neutral~off-topic", whose probability is added to neutral's. On this fixture the AI
+# terms that claimscan's list (claimscan::corpus::mentions_ai) finds are these; the Rust
+# test checks that claimscan trains the same classes.
+AI_TERMS = {"model", "models", "ai", "chatbots", "agent", "inference", "prompt"}
+
+
+def split_neutral(labels):
+    return [
+        "neutral~off-topic" if l == "neutral" and not AI_TERMS & set(t.lower().split()) else l
+        for t, l in zip(texts, labels)
+    ]
+
+
 W = 0.25
-for name, sublinear, use_idf, norm, make in [
+for name, sublinear, use_idf, norm, make, split in [
     ("words+char 3-5 raw multinomial char-weight", False, False, None,
-     lambda: MultinomialNB(alpha=0.5, fit_prior=False)),
+     lambda: MultinomialNB(alpha=0.5, fit_prior=False), False),
     ("words+char 3-5 sublinear idf l2 multinomial char-weight", True, True, "l2",
-     lambda: MultinomialNB(alpha=0.5)),
+     lambda: MultinomialNB(alpha=0.5), False),
     ("words+char 3-5 sublinear idf l2 complement weight-norm char-weight", True, True, "l2",
-     lambda: ComplementNB(alpha=0.5, norm=True)),
+     lambda: ComplementNB(alpha=0.5, norm=True), False),
     ("words+char 3-5 raw complement char-weight", False, False, None,
-     lambda: ComplementNB(alpha=0.5)),
+     lambda: ComplementNB(alpha=0.5), False),
+    ("words+char 3-5 sublinear multinomial char-weight split-neutral", True, False, None,
+     lambda: MultinomialNB(alpha=0.5), True),
 ]:
+    yy = split_neutral(y) if split else y
     wv = TfidfVectorizer(sublinear_tf=sublinear, use_idf=use_idf, norm=None, smooth_idf=True, **WORD)
     cv = TfidfVectorizer(sublinear_tf=sublinear, use_idf=use_idf, norm=None, smooth_idf=True, **CHAR)
     Xw, Xc = wv.fit_transform(texts), cv.fit_transform(texts)
@@ -113,7 +130,7 @@ for name, sublinear, use_idf, norm, make in [
     if norm:
         X = normalize(X, norm=norm)
     nc_cols = Xc.shape[1]
-    char_nb, word_nb = make().fit(X[:, :nc_cols], y), make().fit(X[:, nc_cols:], y)
+    char_nb, word_nb = make().fit(X[:, :nc_cols], yy), make().fit(X[:, nc_cols:], yy)
     ones = lambda n: np.ones(n)
     idf_c = cv.idf_ if use_idf else ones(nc_cols)
     idf_w = wv.idf_ if use_idf else ones(Xw.shape[1])
@@ -128,6 +145,11 @@ for name, sublinear, use_idf, norm, make in [
     jll = word_nb.predict_joint_log_proba(Pw) + W * jll_c
     proba = np.exp(jll - jll.max(axis=1, keepdims=True))
     proba /= proba.sum(axis=1, keepdims=True)
+    classes = [str(c) for c in word_nb.classes_]
+    labels = sorted(set(c.split("~")[0] for c in classes))
+    merged = np.zeros((proba.shape[0], len(labels)))
+    for j, c in enumerate(classes):
+        merged[:, labels.index(c.split("~")[0])] += proba[:, j]
     cases.append({
         "name": name,
         "kind": "word+char",
@@ -147,7 +169,9 @@ for name, sublinear, use_idf, norm, make in [
         "feature_log_prob": np.hstack([char_nb.feature_log_prob_, word_nb.feature_log_prob_]).tolist(),
         "class_log_prior": np.asarray(word_nb.class_log_prior_).tolist(),
         "probe_jll": np.asarray(jll).tolist(),
-        "probe_proba": proba.tolist(),
+        "probe_proba": merged.tolist(),
+        "split_neutral": split,
+        "labels": labels,
     })
 
 out = {"sklearn": sklearn.__version__, "cases": cases}
