@@ -192,7 +192,9 @@ fn model_health_openapi_and_the_page() {
         .lines()
         .find_map(|l| l.strip_prefix("labels:"))
         .unwrap()
-        .trim()
+        .split_whitespace()
+        .next()
+        .unwrap()
         .parse()
         .unwrap();
     assert_eq!(m["labels"].as_array().unwrap().len(), n_labels);
