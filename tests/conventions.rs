@@ -951,8 +951,9 @@ fn man_page_is_roff_with_every_subcommand() {
 /// Sentences with no claim about AI, some not in English. What the embedded model does
 /// with them (the README says so): at its recommended threshold at least 11 of the 12 are
 /// `neutral` (the bakery sentence shares "the corner" and "bakery" with a corpus advert that
-/// is an accessibility claim, and gets that label above the threshold); without a threshold
-/// at most 8 get a risk or reward label, and at most one of them at or above the threshold.
+/// is an accessibility claim, and gets that label only just under the threshold); without a
+/// threshold at most 2 get a risk or reward label, and at most one of them at or above the
+/// threshold.
 #[test]
 fn off_topic_sentences_come_out_neutral_at_the_recommended_threshold() {
     let sentences = "Stir the onions until they turn golden, then add the garlic.
@@ -982,7 +983,7 @@ Der Zug nach Berlin hat heute Versp\u{e4}tung.
     let rows = json_lines(&out);
     let claims: Vec<&serde_json::Value> = rows.iter().filter(|r| r["label"] != "neutral").collect();
     assert!(
-        claims.len() <= 8,
+        claims.len() <= 2,
         "{} of 12 off-topic sentences got a claim label",
         claims.len()
     );

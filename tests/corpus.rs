@@ -457,13 +457,13 @@ fn shipped_model_generalises_to_web_style_writing() {
     );
 }
 
-const OFF_TOPIC_FLOOR: f64 = 0.50;
+const OFF_TOPIC_FLOOR: f64 = 0.60;
 
 /// A floor on tests/fixtures/offtopic.csv: 140 sentences that are not about AI but carry
 /// risk or benefit words (scams, recalls, fees, copyright, audits), all `neutral` by the
 /// taxonomy's Scope rule. The model trained on the corpus before wave 5 labelled 60 of them
-/// (42.9%) neutral, the shipped model 77 (55.0%). Used only to report and to guard against
-/// regressions.
+/// (42.9%) neutral, the wave-5 model without the hidden off-topic class 77 (55.0%), the
+/// shipped model 92 (65.7%). Used only to report and to guard against regressions.
 #[test]
 fn shipped_model_labels_off_topic_sentences_neutral() {
     let r = held_out("offtopic.csv", 140);
