@@ -477,8 +477,9 @@ fn shipped_model_labels_off_topic_sentences_neutral() {
 
 /// The same risk or benefit said about something else and about AI: the AI version is the
 /// more confident claim. (Off-topic sentences should come out neutral, per the taxonomy's
-/// Scope rule; the shipped model does not get there yet: it labels most of them by their
-/// risk or benefit words, with less confidence than the AI versions. See corpus/README.md.)
+/// Scope rule; the shipped model does not always get there: it labels a third of
+/// offtopic.csv by their risk or benefit words, with less confidence than the AI versions.
+/// See corpus/README.md.)
 #[test]
 fn ai_context_makes_a_claim_more_confident_than_the_same_words_off_topic() {
     let model = claimscan::embedded_model().unwrap();
