@@ -420,6 +420,35 @@ fn run_groups(
     Ok(())
 }
 
+/// Whether models with settings `a` and `b` count the same numbers (they differ only in
+/// their decision rule, smoothing or character expert's weight).
+fn counted_alike(a: &Settings, b: &Settings) -> bool {
+    a.text == b.text
+        && a.min_df == b.min_df
+        && a.sublinear_tf == b.sublinear_tf
+        && a.idf == b.idf
+        && a.norm == b.norm
+}
+
+/// The settings of the best `n` ranked candidates that `keep` accepts, no two `alike`.
+fn best_bases(
+    ranked: &[Candidate],
+    n: usize,
+    keep: impl Fn(&Settings) -> bool,
+    alike: impl Fn(&Settings, &Settings) -> bool,
+) -> Vec<Settings> {
+    let mut bases: Vec<Settings> = Vec::new();
+    for s in ranked.iter().map(|c| &c.settings).filter(|s| keep(s)) {
+        if bases.len() == n {
+            break;
+        }
+        if !bases.iter().any(|b| alike(b, s)) {
+            bases.push(s.clone());
+        }
+    }
+    bases
+}
+
 /// Where a [`tune`] search is, as passed to its progress callback.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TuneProgress {
@@ -549,27 +578,15 @@ pub fn tune(
     rank(&mut out);
     // stage 3: the character n-grams as a second expert, for the best settings with both
     // kinds of features (one group each: they share their counts)
-    let mut bases: Vec<Settings> = Vec::new();
-    for c in &out {
-        let s = &c.settings;
-        let both = s.text.char_ngrams.is_some() && (s.text.words || s.text.bigrams);
-        if !both || s.variant == Variant::Bernoulli || s.char_weight.is_some() {
-            continue;
-        }
-        let same_counts = |b: &Settings| {
-            b.text == s.text
-                && b.min_df == s.min_df
-                && b.sublinear_tf == s.sublinear_tf
-                && b.idf == s.idf
-                && b.norm == s.norm
-        };
-        if !bases.iter().any(same_counts) {
-            bases.push(s.clone());
-        }
-        if bases.len() == grid.refine {
-            break;
-        }
-    }
+    let bases = best_bases(
+        &out,
+        grid.refine,
+        |s| {
+            let both = s.text.char_ngrams.is_some() && (s.text.words || s.text.bigrams);
+            both && s.variant != Variant::Bernoulli && s.char_weight.is_none()
+        },
+        counted_alike,
+    );
     let groups: Vec<Vec<Settings>> = bases
         .iter()
         .map(|b| {
@@ -601,24 +618,12 @@ pub fn tune(
         ..Settings::default()
     };
     if grid.split_neutral && examples.iter().any(|e| split.class_of(e) != e.label) {
-        let mut bases: Vec<Settings> = Vec::new();
-        for c in &out {
-            let s = &c.settings;
-            let same_counts = |b: &Settings| {
-                b.text == s.text
-                    && b.min_df == s.min_df
-                    && b.sublinear_tf == s.sublinear_tf
-                    && b.idf == s.idf
-                    && b.norm == s.norm
-                    && b.char_weight.is_some() == s.char_weight.is_some()
-            };
-            if !bases.iter().any(same_counts) {
-                bases.push(s.clone());
-            }
-            if bases.len() == grid.refine {
-                break;
-            }
-        }
+        let bases = best_bases(
+            &out,
+            grid.refine,
+            |_| true,
+            |a, b| counted_alike(a, b) && a.char_weight.is_some() == b.char_weight.is_some(),
+        );
         let groups: Vec<Vec<Settings>> = bases
             .iter()
             .map(|b| {

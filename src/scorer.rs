@@ -1624,13 +1624,17 @@ mod tests {
         c
     }
 
+    fn split_settings() -> Settings {
+        Settings {
+            split_neutral: true,
+            ..Settings::default()
+        }
+    }
+
     #[test]
     fn split_neutral_trains_a_subclass_and_reports_its_probability_as_neutral() {
         let data = split_corpus();
-        let split = Settings {
-            split_neutral: true,
-            ..Settings::default()
-        };
+        let split = split_settings();
         let m = train(&data, &split.clone().check().unwrap()).unwrap();
         // the same model as training the relabelled rows as a label of their own
         let relabelled: Vec<Example> = data
@@ -1701,12 +1705,7 @@ mod tests {
     #[test]
     fn calibration_applies_the_scorers_probabilities_with_subclasses() {
         let data = split_corpus();
-        let split = Settings {
-            split_neutral: true,
-            ..Settings::default()
-        }
-        .check()
-        .unwrap();
+        let split = split_settings().check().unwrap();
         let mut m = train(&data, &split).unwrap();
         let cal = crate::calibrate::calibrate(&data, &split, 2, 7).unwrap();
         assert!(cal.temperature.is_finite() && cal.temperature > 0.0);
