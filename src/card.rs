@@ -26,7 +26,7 @@ pub struct KnownMetrics {
 /// `tests/fixtures/heldout.csv` and `heldout_web.csv`. A test recomputes the held-out
 /// figures and fails when the shipped model changes without this table.
 pub const KNOWN_METRICS: &[KnownMetrics] = &[KnownMetrics {
-    crc32: 0x8f3c_757d,
+    crc32: 0xbd40_34c0,
     cv_folds: 5,
     cv_accuracy: 0.8391,
     cv_macro_f1: 0.8361,

@@ -16,9 +16,11 @@ pub const MAGIC: &str = "claimscan-model";
 /// (version 1, a JSON body, is still read). Version 3 is the same body, written only for
 /// models that a version-2 reader would score wrongly without a word: a character
 /// n-gram expert (`--char-weight`) or a top-label calibration map, settings that such a
-/// reader does not know. It refuses them instead. Other models are still written as
-/// version 2, byte for byte as before.
-pub const FORMAT_VERSION: u32 = 3;
+/// reader does not know. It refuses them instead. Version 4, the same body again, is
+/// written only for models with hidden sub-classes (`parent~sub`, as `--split-neutral`
+/// trains), which a version-3 reader would report as labels of their own. Other models are
+/// still written as version 2 or 3, byte for byte as before.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The format version `model` is written in (see [`FORMAT_VERSION`]).
 pub fn format_version(model: &Model) -> u32 {
@@ -26,7 +28,13 @@ pub fn format_version(model: &Model) -> u32 {
         .calibration
         .as_ref()
         .is_some_and(|c| !c.top.is_empty());
-    if model.settings.char_weight.is_some() || top_map {
+    let subclasses = model
+        .labels
+        .iter()
+        .any(|l| l.contains(crate::corpus::SUBCLASS_MARK));
+    if subclasses {
+        4
+    } else if model.settings.char_weight.is_some() || top_map {
         3
     } else {
         2
@@ -761,14 +769,42 @@ mod tests {
     }
 
     #[test]
+    fn models_with_subclasses_are_version_4() {
+        let settings = Settings {
+            split_neutral: true,
+            ..Settings::default()
+        };
+        let data: Vec<Example> = ["cheap fast model", "the bakery opens", "the model card"]
+            .iter()
+            .zip(["reward:cost", "neutral", "neutral"])
+            .map(|(t, l)| Example {
+                text: t.to_string(),
+                label: l.to_string(),
+                line: 0,
+            })
+            .collect();
+        let m = train(&data, &settings.check().unwrap()).unwrap();
+        assert_eq!(m.labels, ["neutral", "neutral~off-topic", "reward:cost"]);
+        let mut bytes = to_bytes(&m);
+        assert!(bytes.starts_with(b"claimscan-model 4 "));
+        assert_eq!(from_bytes(&bytes, Path::new("m")).unwrap(), m);
+        // labelled version 3, it is refused: a version-3 reader would show the hidden class
+        bytes[16] = b'3';
+        let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
+        assert!(e.contains("does not match its settings"), "{e}");
+        // without sub-classes nothing changes
+        assert_eq!(format_version(&model()), 2);
+    }
+
+    #[test]
     fn other_version_and_garbage() {
         let mut bytes = to_bytes(&model());
         assert!(bytes.starts_with(b"claimscan-model 2 "));
-        bytes[16] = b'4';
+        bytes[16] = b'5';
         let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
         assert_eq!(
             e,
-            "m: model format version 4 is not supported (this claimscan reads versions 1 to 3)"
+            "m: model format version 5 is not supported (this claimscan reads versions 1 to 4)"
         );
         let e = from_bytes(b"text,label\n", Path::new("m"))
             .unwrap_err()
