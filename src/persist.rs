@@ -727,6 +727,16 @@ mod tests {
         assert!(e.contains("cannot fit"), "{e}");
     }
 
+    fn examples(rows: &[(&str, &str)]) -> Vec<Example> {
+        rows.iter()
+            .map(|&(t, l)| Example {
+                text: t.to_string(),
+                label: l.to_string(),
+                line: 0,
+            })
+            .collect()
+    }
+
     #[test]
     fn models_a_version_2_reader_would_misread_are_version_3() {
         let plain = model();
@@ -739,15 +749,10 @@ mod tests {
             char_weight: Some(0.5),
             ..Settings::default()
         };
-        let data: Vec<Example> = ["cheap fast model", "attack the model"]
-            .iter()
-            .zip(["reward:cost", "risk:security"])
-            .map(|(t, l)| Example {
-                text: t.to_string(),
-                label: l.to_string(),
-                line: 0,
-            })
-            .collect();
+        let data = examples(&[
+            ("cheap fast model", "reward:cost"),
+            ("attack the model", "risk:security"),
+        ]);
         let expert = train(&data, &settings.check().unwrap()).unwrap();
         let mut mapped = plain.clone();
         mapped.calibration = Some(Calibration {
@@ -758,14 +763,20 @@ mod tests {
             top: vec![(0.2, 0.3), (0.9, 0.8)],
         });
         for m in [expert, mapped] {
-            let mut bytes = to_bytes(&m);
-            assert!(bytes.starts_with(b"claimscan-model 3 "));
-            assert_eq!(from_bytes(&bytes, Path::new("m")).unwrap(), m);
-            // labelled version 2, it is refused rather than read by the wrong rules
-            bytes[16] = b'2';
-            let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
-            assert!(e.contains("does not match its settings"), "{e}");
+            assert_written_as(&m, b'3', b'2');
         }
+    }
+
+    /// `m` is written as format `version`, reads back the same, and is refused when its
+    /// header says `older` (rather than read by the wrong rules).
+    fn assert_written_as(m: &Model, version: u8, older: u8) {
+        let mut bytes = to_bytes(m);
+        assert!(bytes.starts_with(b"claimscan-model "));
+        assert_eq!(bytes[16], version);
+        assert_eq!(&from_bytes(&bytes, Path::new("m")).unwrap(), m);
+        bytes[16] = older;
+        let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
+        assert!(e.contains("does not match its settings"), "{e}");
     }
 
     #[test]
@@ -774,24 +785,15 @@ mod tests {
             split_neutral: true,
             ..Settings::default()
         };
-        let data: Vec<Example> = ["cheap fast model", "the bakery opens", "the model card"]
-            .iter()
-            .zip(["reward:cost", "neutral", "neutral"])
-            .map(|(t, l)| Example {
-                text: t.to_string(),
-                label: l.to_string(),
-                line: 0,
-            })
-            .collect();
+        let data = examples(&[
+            ("cheap fast model", "reward:cost"),
+            ("the bakery opens", "neutral"),
+            ("the model card", "neutral"),
+        ]);
         let m = train(&data, &settings.check().unwrap()).unwrap();
         assert_eq!(m.labels, ["neutral", "neutral~off-topic", "reward:cost"]);
-        let mut bytes = to_bytes(&m);
-        assert!(bytes.starts_with(b"claimscan-model 4 "));
-        assert_eq!(from_bytes(&bytes, Path::new("m")).unwrap(), m);
-        // labelled version 3, it is refused: a version-3 reader would show the hidden class
-        bytes[16] = b'3';
-        let e = from_bytes(&bytes, Path::new("m")).unwrap_err().to_string();
-        assert!(e.contains("does not match its settings"), "{e}");
+        // a version-3 reader would show the hidden class as a label
+        assert_written_as(&m, b'4', b'3');
         // without sub-classes nothing changes
         assert_eq!(format_version(&model()), 2);
     }
