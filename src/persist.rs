@@ -18,7 +18,8 @@ pub const MAGIC: &str = "claimscan-model";
 /// n-gram expert (`--char-weight`) or a top-label calibration map, settings that such a
 /// reader does not know. It refuses them instead. Version 4, the same body again, is
 /// written only for models with hidden sub-classes (`parent~sub`, as `--split-neutral`
-/// trains), which a version-3 reader would report as labels of their own. Other models are
+/// trains), which a version-3 reader would report as labels of their own, or trained with
+/// `--split-neutral` (which such a reader would not apply to rows it adds). Other models are
 /// still written as version 2 or 3, byte for byte as before.
 pub const FORMAT_VERSION: u32 = 4;
 
@@ -32,7 +33,8 @@ pub fn format_version(model: &Model) -> u32 {
         .labels
         .iter()
         .any(|l| l.contains(crate::corpus::SUBCLASS_MARK));
-    if subclasses {
+    // (a version-3 reader updating a --split-neutral model would not split the new rows)
+    if subclasses || model.settings.split_neutral {
         4
     } else if model.settings.char_weight.is_some() || top_map {
         3
@@ -790,11 +792,16 @@ mod tests {
             ("the bakery opens", "neutral"),
             ("the model card", "neutral"),
         ]);
-        let m = train(&data, &settings.check().unwrap()).unwrap();
+        let valid = settings.check().unwrap();
+        let m = train(&data, &valid).unwrap();
         assert_eq!(m.labels, ["neutral", "neutral~off-topic", "reward:cost"]);
         // a version-3 reader would show the hidden class as a label
         assert_written_as(&m, b'4', b'3');
-        // without sub-classes nothing changes
+        // the setting alone, with no neutral rows to split, is version 4 too
+        let no_neutral = crate::model::count(&data[..1], &valid).unwrap();
+        assert_eq!(no_neutral.labels, ["reward:cost"]);
+        assert_eq!(format_version(&no_neutral), 4);
+        // without either nothing changes
         assert_eq!(format_version(&model()), 2);
     }
 
