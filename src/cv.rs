@@ -247,6 +247,29 @@ pub struct Rule {
     pub weight_norm: bool,
 }
 
+impl Rule {
+    /// The decision rule of `s`.
+    fn of(s: &Settings) -> Rule {
+        Rule {
+            variant: s.variant,
+            fit_prior: s.fit_prior,
+            weight_norm: s.weight_norm,
+        }
+    }
+}
+
+impl Grid {
+    /// The rules to try for settings found best with `rule`: Bernoulli NB only with itself
+    /// (it counts differently), the others with every rule of the grid.
+    fn rules_like(&self, rule: Rule) -> Vec<Rule> {
+        if rule.variant == Variant::Bernoulli {
+            vec![rule]
+        } else {
+            self.rules.clone()
+        }
+    }
+}
+
 /// The staged search of `tune`.
 ///
 /// Stage 1 crosses every feature set with every transform (raw or sublinear tf, idf or
@@ -342,6 +365,35 @@ pub struct Candidate {
     pub accuracy: Spread,
     pub macro_f1: Spread,
     pub polarity_accuracy: Spread,
+}
+
+/// The candidates that share the counts of `b` (and, with `split_neutral`, train the
+/// off-topic neutral rows as a class of their own): every rule, alpha and character
+/// expert's weight, in that order.
+fn regroup(
+    b: &Settings,
+    rules: &[Rule],
+    alphas: &[f64],
+    weights: &[Option<f64>],
+    split_neutral: bool,
+) -> Vec<Settings> {
+    let plain = group(
+        Features::of(b),
+        Transform::of(b),
+        (b.text.stem, b.text.stop_words, b.min_df),
+        rules,
+        alphas,
+    );
+    plain
+        .iter()
+        .flat_map(|s| {
+            weights.iter().map(move |&w| Settings {
+                char_weight: w,
+                split_neutral,
+                ..s.clone()
+            })
+        })
+        .collect()
 }
 
 /// The settings of one counting group and its candidates.
@@ -527,15 +579,7 @@ pub fn tune(
         let s = &c.settings;
         let (f, t) = (Features::of(s), Transform::of(s));
         if !best.iter().any(|(bf, bt, _)| *bf == f && *bt == t) {
-            best.push((
-                f,
-                t,
-                Rule {
-                    variant: s.variant,
-                    fit_prior: s.fit_prior,
-                    weight_norm: s.weight_norm,
-                },
-            ));
+            best.push((f, t, Rule::of(s)));
         }
         if best.len() == grid.refine {
             break;
@@ -543,11 +587,7 @@ pub fn tune(
     }
     let mut groups = Vec::new();
     for (f, t, rule) in &best {
-        let rules: Vec<Rule> = if rule.variant == Variant::Bernoulli {
-            vec![*rule]
-        } else {
-            grid.rules.clone()
-        };
+        let rules = grid.rules_like(*rule);
         for &stem in &grid.stem {
             for &stop_words in &grid.stop_words {
                 for &min_df in &grid.min_df {
@@ -587,27 +627,11 @@ pub fn tune(
         },
         counted_alike,
     );
+    let weights: Vec<Option<f64>> = grid.char_weights.iter().map(|&w| Some(w)).collect();
     let groups: Vec<Vec<Settings>> = bases
         .iter()
-        .map(|b| {
-            let plain = group(
-                Features::of(b),
-                Transform::of(b),
-                (b.text.stem, b.text.stop_words, b.min_df),
-                &grid.rules,
-                &grid.fine_alphas,
-            );
-            plain
-                .iter()
-                .flat_map(|s| {
-                    grid.char_weights.iter().map(|&w| Settings {
-                        char_weight: Some(w),
-                        ..s.clone()
-                    })
-                })
-                .collect()
-        })
-        .filter(|g: &Vec<Settings>| !g.is_empty())
+        .map(|b| regroup(b, &grid.rules, &grid.fine_alphas, &weights, false))
+        .filter(|g| !g.is_empty())
         .collect();
     run_groups(examples, groups, 3, k, seed, progress, &mut out)?;
     rank(&mut out);
@@ -627,36 +651,14 @@ pub fn tune(
         let groups: Vec<Vec<Settings>> = bases
             .iter()
             .map(|b| {
-                let rules = if b.variant == Variant::Bernoulli {
-                    vec![Rule {
-                        variant: b.variant,
-                        fit_prior: b.fit_prior,
-                        weight_norm: b.weight_norm,
-                    }]
+                let own = [None];
+                let weights = if b.char_weight.is_some() {
+                    &weights[..]
                 } else {
-                    grid.rules.clone()
+                    &own[..]
                 };
-                let plain = group(
-                    Features::of(b),
-                    Transform::of(b),
-                    (b.text.stem, b.text.stop_words, b.min_df),
-                    &rules,
-                    &grid.fine_alphas,
-                );
-                let weights: Vec<Option<f64>> = match b.char_weight {
-                    Some(_) => grid.char_weights.iter().map(|&w| Some(w)).collect(),
-                    None => vec![None],
-                };
-                plain
-                    .iter()
-                    .flat_map(|s| {
-                        weights.iter().map(|&w| Settings {
-                            char_weight: w,
-                            split_neutral: true,
-                            ..s.clone()
-                        })
-                    })
-                    .collect()
+                let rules = grid.rules_like(Rule::of(b));
+                regroup(b, &rules, &grid.fine_alphas, weights, true)
             })
             .collect();
         run_groups(examples, groups, 4, k, seed, progress, &mut out)?;

@@ -388,16 +388,14 @@ impl Calibration {
     /// (`group` and `n_labels` as from [`crate::scorer::label_groups`]), then the
     /// top-label map. As [`crate::scorer::Scorer::score`] computes them.
     pub fn apply(&self, jll: &[f64], group: &[u32], n_labels: usize, out: &mut Vec<f64>) {
-        use crate::scorer::{argmax, merge_groups, recalibrate_top, softmax_scaled};
-        softmax_scaled(jll, self.temperature, out);
-        let mut best = argmax(jll);
-        if !group.is_empty() {
-            merge_groups(group, n_labels, out, &mut Vec::new());
-            best = argmax(out);
-        }
-        if !self.top.is_empty() {
-            recalibrate_top(&self.top, best, out);
-        }
+        crate::scorer::label_probabilities(
+            jll,
+            self.temperature,
+            (group, n_labels),
+            &self.top,
+            out,
+            &mut Vec::new(),
+        );
     }
 
     /// Checks that the numbers are usable.

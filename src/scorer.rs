@@ -622,20 +622,14 @@ impl Scorer {
                 add(jll, self.row(f), 1.0);
             }
         }
-        let mut best = argmax(jll);
-        softmax_scaled(jll, self.temperature, &mut scratch.probs);
-        if !self.group.is_empty() {
-            merge_groups(
-                &self.group,
-                self.labels.len(),
-                &mut scratch.probs,
-                &mut scratch.merged,
-            );
-            best = argmax(&scratch.probs);
-        }
-        if !self.top_map.is_empty() {
-            recalibrate_top(&self.top_map, best, &mut scratch.probs);
-        }
+        let best = label_probabilities(
+            jll,
+            self.temperature,
+            (&self.group, self.labels.len()),
+            &self.top_map,
+            &mut scratch.probs,
+            &mut scratch.merged,
+        );
         Outcome {
             best,
             probability: scratch.probs[best],
@@ -972,6 +966,11 @@ impl Scorer {
     pub fn jll_slow(&self, text: &str, scratch: &mut Scratch) -> Vec<f64> {
         self.features(text, scratch);
         count_unsorted(scratch, self.n_features());
+        self.jll_of_counted(scratch)
+    }
+
+    /// The joint log-likelihoods of the features counted in `scratch.counted`.
+    fn jll_of_counted(&self, scratch: &Scratch) -> Vec<f64> {
         let mut jll = self.bias.clone();
         for &(f, n) in &scratch.counted {
             add(&mut jll, self.row(f), self.value(f, n));
@@ -991,10 +990,12 @@ impl Scorer {
         n: usize,
         scratch: &mut Scratch,
     ) -> Vec<(String, f64)> {
+        self.features(text, scratch);
+        count_unsorted(scratch, self.n_features());
         let (to, against) = if self.group.is_empty() {
             (to, against)
         } else {
-            let jll = self.jll_slow(text, scratch);
+            let jll = self.jll_of_counted(scratch);
             let member = |label: usize| {
                 (0..self.n_classes)
                     .filter(|&c| self.group[c] as usize == label)
@@ -1003,8 +1004,6 @@ impl Scorer {
             };
             (member(to), member(against))
         };
-        self.features(text, scratch);
-        count_unsorted(scratch, self.n_features());
         let mut out: Vec<(u32, f64)> = scratch
             .counted
             .iter()
@@ -1103,6 +1102,33 @@ pub fn merge_groups(group: &[u32], n_labels: usize, probs: &mut Vec<f64>, tmp: &
         tmp[g as usize] += p;
     }
     std::mem::swap(probs, tmp);
+}
+
+/// The probabilities of the labels from the joint log-likelihoods `jll` of the classes,
+/// into `out`, and the best label: `softmax(jll / temperature)`; sub-classes added into
+/// their labels (`groups`: class -> label and the number of labels, as from
+/// [`label_groups`]; `tmp` is room for that), the best label chosen on the sums; then the
+/// top-label map `top` (empty: none). [`Scorer::score`] and
+/// [`crate::model::Calibration::apply`] both compute their probabilities here.
+pub fn label_probabilities(
+    jll: &[f64],
+    temperature: f64,
+    (group, n_labels): (&[u32], usize),
+    top: &[(f64, f64)],
+    out: &mut Vec<f64>,
+    tmp: &mut Vec<f64>,
+) -> usize {
+    softmax_scaled(jll, temperature, out);
+    let best = if group.is_empty() {
+        argmax(jll)
+    } else {
+        merge_groups(group, n_labels, out, tmp);
+        argmax(out)
+    };
+    if !top.is_empty() {
+        recalibrate_top(top, best, out);
+    }
+    best
 }
 
 /// Index of the largest value; ties go to the smallest index.
@@ -1244,8 +1270,6 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
         .collect();
     let mut weights = vec![0.0; nv * nc];
     let mut bias = log_prior.clone();
-    // With a character weight, the character n-grams (sorted first: their names start
-    // with '#') are a second expert: (their count, their weight).
     // The experts: one over all features, or, with a character weight, the character
     // n-grams (sorted first: their names start with '#'), weighted, and the words.
     let parts: Vec<(std::ops::Range<usize>, f64)> = match s.char_weight {
@@ -1290,14 +1314,11 @@ fn compile_rows(model: &Model, at: impl Fn(usize) -> usize) -> (Vec<f64>, Vec<f6
                         .collect();
                     let denom = comp.iter().sum::<f64>().ln();
                     let logged: Vec<f64> = comp.iter().map(|x| x.ln() - denom).collect();
-                    // scikit-learn's ComplementNB(norm=True): logged / sum(logged)
-                    let summed: f64 = if s.weight_norm {
-                        logged.iter().sum()
-                    } else {
-                        1.0
-                    };
+                    // scikit-learn's ComplementNB(norm=True): logged / sum(logged);
+                    // otherwise -logged
+                    let summed: Option<f64> = s.weight_norm.then(|| logged.iter().sum());
                     for (f, &l) in cols.clone().zip(&logged) {
-                        let weight = if s.weight_norm { l / summed } else { -l };
+                        let weight = summed.map_or(-l, |sum| l / sum);
                         weights[at(f) * nc + c] = weight * w;
                     }
                 }
